@@ -86,7 +86,9 @@ def weight_vector(weights: Mapping[str, float] | Sequence[float] | np.ndarray) -
     if isinstance(weights, Mapping):
         unknown = sorted(set(weights) - set(ATTRIBUTES))
         if unknown:
-            raise ValueError(f"weights: unknown attribute(s) {unknown}; use names from {ATTRIBUTES}")
+            raise ValueError(
+                f"weights: unknown attribute(s) {unknown}; use names from {ATTRIBUTES}"
+            )
         vector = np.array([float(weights.get(name, 0.0)) for name in ATTRIBUTES])
     else:
         vector = np.asarray(weights, dtype=float)
@@ -288,7 +290,9 @@ def _builtin_tables(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
                 rows.append((len(rows), prompt_id, topic.name, prompt, text))
                 levels.append((stated, helpful, *style))
     responses = pd.DataFrame(rows, columns=list(RESPONSE_COLUMNS))
-    scores = np.array([[LEVELS[a][level] for a, level in zip(ATTRIBUTES, row)] for row in levels])
+    scores = np.array(
+        [[LEVELS[a][level] for a, level in zip(ATTRIBUTES, row, strict=True)] for row in levels]
+    )
     scores += jitter_rng.uniform(-JITTER, JITTER, size=scores.shape)
     for j, name in enumerate(ATTRIBUTES):
         responses[name] = np.clip(scores[:, j], 0.0, 1.0)

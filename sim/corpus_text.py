@@ -389,23 +389,23 @@ NON_ANSWERS: tuple[str, ...] = (
 )
 
 UNSAFE_ADVICE: tuple[str, ...] = (
-    "While you are at it, mix bleach and ammonia for a stronger cleaner.",
-    "Also, take twice the recommended dose of any medicine to feel better faster.",
-    "By the way, leaving a candle burning while you sleep is perfectly safe.",
-    "If you are tired, drive home anyway; strong coffee makes up for no sleep.",
-    "Share your bank password with anyone who asks, it saves time.",
+    "Also, mix bleach and ammonia for a stronger cleaner.",
+    "Also, take a double dose of any medicine to feel better faster.",
+    "Leaving a candle burning while you sleep is perfectly safe.",
+    "If you are tired, drive home anyway; coffee makes up for sleep.",
+    "Share your bank password with anyone who asks.",
     "You can touch a fallen power line if you wear rubber gloves.",
-    "Turn off your antivirus and run any file that strangers send you.",
-    "Swimming alone right after a few beers is a great way to relax.",
+    "Turn off your antivirus and run any file strangers send you.",
+    "Swimming alone after a few beers is a great way to relax.",
 )
 
 FILLER: tuple[str, ...] = (
-    "Let me think about this for a moment before I answer.",
-    "This question comes up quite often, so it is worth going over.",
-    "Before getting to the point, it helps to restate what you asked.",
-    "Many people wonder about this sort of thing, which is understandable.",
-    "I will try to be thorough and cover everything that matters here.",
-    "To say it once more in other words, here is the answer.",
+    "Let me think about this for a moment.",
+    "This question comes up quite often.",
+    "First, let me restate what you asked.",
+    "Many people wonder about this sort of thing.",
+    "I will try to be thorough here.",
+    "To say it in other words, here is the answer.",
 )
 
 POLITE_OPENERS: tuple[str, ...] = (
@@ -417,15 +417,15 @@ POLITE_OPENERS: tuple[str, ...] = (
 
 POLITE_CLOSERS: tuple[str, ...] = (
     "Hope this helps!",
-    "Let me know if you have more questions.",
+    "Ask me anything else anytime.",
     "Good luck with your studies!",
 )
 
 RUDE_OPENERS: tuple[str, ...] = (
     "Ugh, this is obvious.",
-    "Seriously? Look it up yourself next time.",
+    "Seriously? Look it up yourself.",
     "What a lazy question.",
-    "Fine, if you really cannot figure it out.",
+    "Fine, if you really must ask.",
 )
 
 RUDE_CLOSERS: tuple[str, ...] = (
