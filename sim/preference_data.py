@@ -1,0 +1,395 @@
+"""Users' own preference data in TRL's ``prompt, chosen, rejected`` format: read and validate
+it, turn it into a :class:`~sim.corpus.Corpus` the market can run on, and export a corpus's
+gold-labelled pairs in the same format.
+
+File contract
+-------------
+One comparison per record, with fields
+
+- ``prompt``, ``chosen``, ``rejected``: non-empty strings, ``chosen`` different from
+  ``rejected`` (TRL's standard, non-conversational preference format);
+- ``topic`` (optional): a non-empty string; every record of a prompt must give the same
+  topic; records without the column get ``"user"``;
+- attribute scores (optional, UltraFeedback style): for every attribute ``a`` in
+  :data:`sim.corpus.ATTRIBUTES`, the numbers ``chosen_a`` and ``rejected_a`` in [0, 1] — all
+  ten or none. UltraFeedback's 1-5 ratings map to [0, 1] as ``(rating - 1) / 4``. A response
+  (the same prompt and text) that occurs in several records must get the same scores in each.
+  Judges and gold labels need these scores; without them the corpus still carries the
+  recorded preference in the ``chosen`` column of its pairs.
+
+Other fields are ignored. The format follows the extension: ``.jsonl`` (one JSON object per
+line; blank lines are skipped; places are given as ``line N`` of the file), ``.csv`` (a header
+row, then one record per row) and ``.parquet``; for these two, places are ``row N``, counting
+records from 1. A malformed file raises :class:`DataFileError` naming the file, the line or row
+and the field, and nothing is loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from numbers import Real
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.corpus import (
+    ATTRIBUTES,
+    DEFAULT_TARGET_WEIGHTS,
+    PAIR_COLUMNS,
+    TEST_FRACTION,
+    Corpus,
+    assign_test_prompts,
+)
+
+TEXT_FIELDS: tuple[str, ...] = ("prompt", "chosen", "rejected")
+SCORE_FIELDS: tuple[str, ...] = tuple(
+    f"{side}_{attribute}" for side in ("chosen", "rejected") for attribute in ATTRIBUTES
+)
+DEFAULT_TOPIC = "user"
+FORMATS: tuple[str, ...] = (".jsonl", ".csv", ".parquet")
+
+
+class DataFileError(ValueError):
+    """A preference file (or frame) that breaks the contract; nothing of it was loaded.
+
+    The message starts with the field, then says what is wrong and where:
+    ``"chosen: expected text (a string), got int (in prefs.jsonl, line 3)"``.
+
+    Attributes
+    ----------
+    source : str
+        The file path, or ``"DataFrame"`` for an in-memory frame.
+    field : str
+        The offending field; ``"path"`` for the file itself, ``"record"`` for a record that
+        cannot be parsed at all.
+    location : str or None
+        ``"line N"`` or ``"row N"``; None when the problem concerns the whole file.
+    """
+
+    def __init__(self, source: str, field: str, problem: str, location: str | None = None):
+        self.source = source
+        self.field = field
+        self.location = location
+        where = source if location is None else f"{source}, {location}"
+        super().__init__(f"{field}: {problem} (in {where})")
+
+
+def load_preferences(
+    path: str | Path, *, seed: int = 0, test_fraction: float = TEST_FRACTION
+) -> Corpus:
+    """Load a preference file into a :class:`~sim.corpus.Corpus`.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.jsonl``, ``.csv`` or ``.parquet`` file following the module's contract.
+    seed : int
+        Seeds the order in which each pair is shown and the train/test split.
+    test_fraction : float
+        Share of each topic's prompts held out for the test split.
+
+    Raises
+    ------
+    DataFileError
+        The file is missing, has an unknown extension, or breaks the contract.
+    """
+    source = str(path)
+    records, locations = _read_records(Path(path), source)
+    frame = _validated_frame(records, locations, source)
+    return _build_corpus(frame, seed, test_fraction)
+
+
+def corpus_from_comparisons(
+    frame: pd.DataFrame, *, seed: int = 0, test_fraction: float = TEST_FRACTION
+) -> Corpus:
+    """Build a :class:`~sim.corpus.Corpus` from a DataFrame in the file contract's columns.
+
+    Errors name ``"DataFrame"`` and the row, counting from 1.
+    """
+    records = frame.to_dict(orient="records")
+    locations = [f"row {k}" for k in range(1, len(records) + 1)]
+    return _build_corpus(_validated_frame(records, locations, "DataFrame"), seed, test_fraction)
+
+
+def export_preferences(
+    corpus: Corpus, split: str, path: str | Path, weights=DEFAULT_TARGET_WEIGHTS
+) -> pd.DataFrame:
+    """Write a split's pairs with gold labels in TRL's format, scores included.
+
+    ``chosen`` is the gold winner under ``weights`` (see ``Corpus.gold_left_wins``); the
+    format follows the extension of ``path``. Returns the frame written.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise DataFileError(str(path), "path", f"unknown extension {path.suffix!r}; use {FORMATS}")
+    pairs = corpus.pairs(split)
+    left_wins = corpus.gold_left_wins(pairs, weights)
+    chosen = np.where(left_wins, pairs["left"], pairs["right"])
+    rejected = np.where(left_wins, pairs["right"], pairs["left"])
+    responses = corpus.responses
+    frame = pd.DataFrame(
+        {
+            "prompt": pairs["prompt"],
+            "chosen": corpus.texts(chosen),
+            "rejected": corpus.texts(rejected),
+            "topic": responses["topic"].to_numpy()[chosen],
+        }
+    )
+    for side, ids in (("chosen", chosen), ("rejected", rejected)):
+        scores = corpus.attribute_matrix(ids)
+        for j, attribute in enumerate(ATTRIBUTES):
+            frame[f"{side}_{attribute}"] = scores[:, j]
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        lines = (json.dumps(record) for record in frame.to_dict(orient="records"))
+        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    elif suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    return frame
+
+
+def _read_records(path: Path, source: str) -> tuple[list[dict], list[str]]:
+    """Raw records of a file and where each came from, by the file's extension."""
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise DataFileError(source, "path", f"unknown extension {path.suffix!r}; use {FORMATS}")
+    if not path.is_file():
+        raise DataFileError(source, "path", "no such file")
+    if suffix == ".jsonl":
+        return _read_jsonl(path, source)
+    try:
+        if suffix == ".csv":
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        else:
+            frame = pd.read_parquet(path)
+    except pd.errors.EmptyDataError:
+        raise DataFileError(
+            source, "record", "the file is empty; add a header and records"
+        ) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
+        raise DataFileError(source, "record", f"cannot be parsed as {suffix[1:]} ({exc})") from None
+    records = frame.to_dict(orient="records")
+    return records, [f"row {k}" for k in range(1, len(records) + 1)]
+
+
+def _read_jsonl(path: Path, source: str) -> tuple[list[dict], list[str]]:
+    records, locations = [], []
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            location = f"line {number}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise DataFileError(source, "record", f"not UTF-8 text ({exc})", location) from None
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataFileError(source, "record", f"not valid JSON ({exc})", location) from None
+            if not isinstance(record, dict):
+                kind = type(record).__name__
+                raise DataFileError(
+                    source, "record", f"expected a JSON object, got {kind}", location
+                )
+            records.append(record)
+            locations.append(location)
+    return records, locations
+
+
+def _validated_frame(records: list[dict], locations: list[str], source: str) -> pd.DataFrame:
+    """Check every record against the contract and return them as one frame.
+
+    Columns: ``prompt, chosen, rejected, topic`` and, when scores are given, the ten
+    ``SCORE_FIELDS``; NaN-free.
+    """
+    if not records:
+        raise DataFileError(source, "record", "no comparisons found; add at least one record")
+    fields = set().union(*(record.keys() for record in records))
+    has_scores = any(field in fields for field in SCORE_FIELDS)
+    has_topic = "topic" in fields
+    rows = []
+    for record, location in zip(records, locations, strict=True):
+        row = {}
+        for field in TEXT_FIELDS + (("topic",) if has_topic else ()):
+            row[field] = _text(record, field, source, location)
+        if row["chosen"] == row["rejected"]:
+            raise DataFileError(
+                source,
+                "rejected",
+                "same text as chosen; a comparison needs two different responses",
+                location,
+            )
+        if has_scores:
+            for field in SCORE_FIELDS:
+                row[field] = _score(record, field, source, location)
+        rows.append(row)
+    columns = [*TEXT_FIELDS, "topic", *(SCORE_FIELDS if has_scores else ())]
+    frame = pd.DataFrame(rows, columns=columns)
+    if not has_topic:
+        frame["topic"] = DEFAULT_TOPIC
+    _check_consistency(frame, locations, source, has_scores)
+    return frame
+
+
+def _text(record: dict, field: str, source: str, location: str) -> str:
+    if field not in record:
+        raise DataFileError(
+            source, field, f"missing; every record needs {', '.join(TEXT_FIELDS)}", location
+        )
+    value = record[field]
+    if isinstance(value, list | tuple | np.ndarray):
+        raise DataFileError(
+            source,
+            field,
+            "expected text (a string), got a list; conversational (message list) data is not "
+            "supported, flatten it to plain text",
+            location,
+        )
+    if not isinstance(value, str):
+        kind = "nothing" if _is_missing(value) else type(value).__name__
+        raise DataFileError(source, field, f"expected text (a string), got {kind}", location)
+    if not value.strip():
+        raise DataFileError(source, field, "is empty; give the text", location)
+    return value
+
+
+def _score(record: dict, field: str, source: str, location: str) -> float:
+    if field not in record or _is_missing(record[field]):
+        raise DataFileError(
+            source,
+            field,
+            "missing while other attribute scores are given; give all ten "
+            "chosen_<attribute> and rejected_<attribute> scores or none",
+            location,
+        )
+    value = record[field]
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise DataFileError(
+                source, field, f"expected a number in [0, 1], got {value!r}", location
+            ) from None
+    elif isinstance(value, bool) or not isinstance(value, Real):
+        kind = type(value).__name__
+        raise DataFileError(source, field, f"expected a number in [0, 1], got {kind}", location)
+    value = float(value)
+    if not 0.0 <= value <= 1.0:
+        raise DataFileError(
+            source,
+            field,
+            f"score {value} is outside [0, 1]; rescale ratings r on 1..5 as (r - 1) / 4",
+            location,
+        )
+    return value
+
+
+def _is_missing(value) -> bool:
+    """None, NaN, or (as CSV gives it) empty text."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _check_consistency(
+    frame: pd.DataFrame, locations: Sequence[str], source: str, has_scores: bool
+) -> None:
+    """One topic per prompt and one set of scores per response (prompt and text)."""
+    first_topic = frame.groupby("prompt", sort=False)["topic"].transform("first")
+    clash = np.flatnonzero(frame["topic"].to_numpy() != first_topic.to_numpy())
+    if clash.size:
+        k = clash[0]
+        raise DataFileError(
+            source,
+            "topic",
+            f"{frame['topic'].iat[k]!r} differs from {first_topic.iat[k]!r} given earlier "
+            "for the same prompt; give each prompt one topic",
+            locations[k],
+        )
+    if not has_scores:
+        return
+    seen: dict[tuple[str, str], tuple[np.ndarray, str]] = {}
+    for side in ("chosen", "rejected"):
+        fields = [f"{side}_{attribute}" for attribute in ATTRIBUTES]
+        scores = frame[fields].to_numpy()
+        for k, (prompt, text) in enumerate(zip(frame["prompt"], frame[side], strict=True)):
+            earlier = seen.setdefault((prompt, text), (scores[k], locations[k]))
+            differs = np.flatnonzero(earlier[0] != scores[k])
+            if differs.size:
+                field = fields[differs[0]]
+                raise DataFileError(
+                    source,
+                    field,
+                    f"this response was scored {earlier[0][differs[0]]} at {earlier[1]} and "
+                    f"{scores[k][differs[0]]} here; a response needs the same scores everywhere",
+                    locations[k],
+                )
+
+
+def _build_corpus(frame: pd.DataFrame, seed: int, test_fraction: float) -> Corpus:
+    """Responses are the distinct (prompt, text) pairs in order of first appearance (a
+    record's chosen text before its rejected one); each record is one pair, shown in a seeded
+    random order, that keeps its recorded winner as ``chosen``."""
+    order_rng, split_rng = np.random.default_rng(seed).spawn(2)
+    n = len(frame)
+    has_scores = set(SCORE_FIELDS) <= set(frame.columns)
+    prompts = np.concatenate([frame["prompt"].to_numpy(), frame["prompt"].to_numpy()])
+    texts = np.concatenate([frame["chosen"].to_numpy(), frame["rejected"].to_numpy()])
+    topics = np.concatenate([frame["topic"].to_numpy(), frame["topic"].to_numpy()])
+    if has_scores:
+        scores = np.vstack(
+            [
+                frame[[f"{side}_{a}" for a in ATTRIBUTES]].to_numpy(float)
+                for side in ("chosen", "rejected")
+            ]
+        )
+    else:
+        scores = np.full((2 * n, len(ATTRIBUTES)), np.nan)
+    # Interleave so that record k's chosen (2k) comes before its rejected (2k + 1).
+    order = np.arange(2 * n).reshape(2, n).T.ravel()
+    prompt_ids: dict[str, int] = {}
+    response_ids: dict[tuple[str, str], int] = {}
+    first_rows = []
+    ids = np.empty(2 * n, dtype=np.int64)
+    for k in order:
+        key = (prompts[k], texts[k])
+        if key not in response_ids:
+            prompt_ids.setdefault(prompts[k], len(prompt_ids))
+            response_ids[key] = len(first_rows)
+            first_rows.append(k)
+        ids[k] = response_ids[key]
+    first_rows = np.array(first_rows, dtype=np.int64)
+    responses = pd.DataFrame(
+        {
+            "response_id": np.arange(first_rows.size),
+            "prompt_id": [prompt_ids[p] for p in prompts[first_rows]],
+            "topic": topics[first_rows],
+            "prompt": prompts[first_rows],
+            "text": texts[first_rows],
+        }
+    )
+    for j, attribute in enumerate(ATTRIBUTES):
+        responses[attribute] = scores[first_rows, j]
+    chosen, rejected = ids[:n], ids[n:]
+    flip = order_rng.random(n) < 0.5
+    prompt_of_pair = responses["prompt_id"].to_numpy()[chosen]
+    prompt_topics = responses.drop_duplicates("prompt_id")["topic"].to_numpy()
+    is_test = assign_test_prompts(prompt_topics, test_fraction, split_rng)
+    pairs = pd.DataFrame(
+        {
+            "pair_id": np.arange(n),
+            "prompt_id": prompt_of_pair,
+            "prompt": frame["prompt"].to_numpy(),
+            "left": np.where(flip, rejected, chosen),
+            "right": np.where(flip, chosen, rejected),
+            "chosen": chosen,
+            "split": np.where(is_test[prompt_of_pair], "test", "train"),
+        }
+    )
+    return Corpus(responses, pairs[[*PAIR_COLUMNS, "chosen", "split"]])
