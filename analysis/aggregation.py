@@ -2,10 +2,11 @@
 
 Input contract (crowd-kit's pairwise format): a DataFrame with columns ``worker, left, right,
 label``, one row per label, where ``label`` equals ``left`` or ``right`` (the response judged
-better). Item ids must be mutually sortable (all numbers or all strings).
+better). Items and workers may be any hashable ids; they are sorted as
+``pandas.factorize(..., sort=True)`` sorts them.
 
-An unordered pair {a, b} is reported in canonical orientation ``left = min(a, b)``,
-``right = max(a, b)``, whichever way round the workers saw it.
+An unordered pair {a, b} is reported in canonical orientation, the earlier id in that sort
+order as ``left``, whichever way round the workers saw it.
 """
 
 from __future__ import annotations
@@ -42,17 +43,16 @@ def _encode(labels: pd.DataFrame) -> _EncodedLabels:
         raise ValueError("left: a row compares an item with itself; left and right must differ")
     if not np.all((label == left) | (label == right)):
         raise ValueError("label: every label must equal that row's left or right item")
-    try:
-        items, codes = np.unique(np.concatenate([left, right]), return_inverse=True)
-    except TypeError:
-        raise ValueError(
-            "left: item ids must be mutually sortable (all numbers or all strings)"
-        ) from None
+    codes, items = pd.factorize(np.concatenate([left, right]), sort=True)
+    if np.any(codes < 0):
+        raise ValueError("left: item ids must not be missing (NaN or None); drop those rows")
     left_code, right_code = codes[: len(left)], codes[len(left) :]
     low = np.minimum(left_code, right_code)
     high = np.maximum(left_code, right_code)
-    pair_keys, pair = np.unique(low * len(items) + high, return_inverse=True)
-    workers, worker = np.unique(labels["worker"].to_numpy(), return_inverse=True)
+    pair, pair_keys = pd.factorize(low * len(items) + high, sort=True)
+    worker, workers = pd.factorize(labels["worker"].to_numpy(), sort=True)
+    if np.any(worker < 0):
+        raise ValueError("worker: ids must not be missing (NaN or None); drop those rows")
     return _EncodedLabels(
         items=items,
         workers=workers,
@@ -60,7 +60,7 @@ def _encode(labels: pd.DataFrame) -> _EncodedLabels:
         pair=pair,
         pair_low=pair_keys // len(items),
         pair_high=pair_keys % len(items),
-        low_won=label == items[low],
+        low_won=label == np.asarray(items)[low],
     )
 
 

@@ -38,9 +38,9 @@ class MajorityGraph:
 
     def beats(self, a, b) -> bool:
         """True when item ``a`` beats item ``b`` by a strict majority."""
-        i, j = np.searchsorted(self.items, [a, b])
+        i, j = pd.Index(self.items).get_indexer([a, b])
         for item, position in ((a, i), (b, j)):
-            if position >= len(self.items) or self.items[position] != item:
+            if position < 0:
                 raise ValueError(f"item: {item!r} does not appear in the labels")
         return bool(self.wins[i, j])
 
@@ -48,27 +48,29 @@ class MajorityGraph:
 def majority_graph(labels: pd.DataFrame) -> MajorityGraph:
     """The strict-majority graph of ``labels`` (``worker, left, right, label``)."""
     votes = majority_vote(labels)
-    items = np.unique(np.concatenate([labels["left"].to_numpy(), labels["right"].to_numpy()]))
-    winner_is_left = (votes["label"] == votes["left"]).to_numpy()
-    left = np.searchsorted(items, votes["left"].to_numpy())
-    right = np.searchsorted(items, votes["right"].to_numpy())
-    winner = np.where(winner_is_left, left, right)
-    loser = np.where(winner_is_left, right, left)
+    _, items = pd.factorize(
+        np.concatenate([labels["left"].to_numpy(), labels["right"].to_numpy()]), sort=True
+    )
+    index = pd.Index(items)
+    winner = index.get_indexer(votes["label"].to_numpy())
+    left = index.get_indexer(votes["left"].to_numpy())
+    right = index.get_indexer(votes["right"].to_numpy())
+    loser = np.where(winner == left, right, left)
     wins = sparse.csr_array(
         (np.ones(len(votes), dtype=bool), (winner, loser)), shape=(len(items), len(items))
     )
     return MajorityGraph(items=items, wins=wins)
 
 
-def _directed_triangles(wins) -> int:
-    """Number of directed 3-cycles: trace(A^3) / 3."""
-    adjacency = sparse.csr_array(wins, dtype=np.int64)
-    return int((adjacency @ adjacency).multiply(adjacency.T).sum()) // 3
+def _closed_walks_of_three(adjacency) -> np.ndarray:
+    """Diagonal of A^3 (closed walks of length 3 through each node)."""
+    adjacency = sparse.csr_array(adjacency, dtype=np.int64)
+    return np.asarray((adjacency @ adjacency).multiply(adjacency.T).sum(axis=1)).ravel()
 
 
 def three_cycles(labels: pd.DataFrame) -> int:
     """Number of directed 3-cycles (cyclic triples) in the majority graph of ``labels``."""
-    return _directed_triangles(majority_graph(labels).wins)
+    return int(_closed_walks_of_three(majority_graph(labels).wins).sum()) // 3
 
 
 def condorcet_winner(labels: pd.DataFrame):
@@ -108,14 +110,20 @@ def cycle_rate_by_prompt(labels: pd.DataFrame, prompt_of: Mapping | pd.Series) -
     if prompts.isna().any():
         missing = graph.items[prompts.isna().to_numpy()][:5].tolist()
         raise ValueError(f"prompt_of: no prompt for items {missing}; map every labelled item")
-    rates = {}
-    for prompt, positions in prompts.groupby(prompts.to_numpy()).indices.items():
-        block = graph.wins[positions][:, positions].toarray().astype(np.int64)
-        decided = block + block.T
-        cyclic = np.trace(block @ block @ block) // 3
-        complete = np.trace(decided @ decided @ decided) // 6
-        rates[prompt] = cyclic / complete if complete else np.nan
-    return pd.Series(rates, name="cycle_rate").sort_index()
+    prompt_code, prompt_ids = pd.factorize(prompts.to_numpy(), sort=True)
+    edges = graph.wins.tocoo()
+    same_prompt = prompt_code[edges.row] == prompt_code[edges.col]
+    within = sparse.csr_array(
+        (edges.data[same_prompt], (edges.row[same_prompt], edges.col[same_prompt])),
+        shape=graph.wins.shape,
+    )
+    n_prompts = len(prompt_ids)
+    cyclic = np.bincount(prompt_code, _closed_walks_of_three(within), n_prompts) / 3
+    decided = within + within.T
+    complete = np.bincount(prompt_code, _closed_walks_of_three(decided), n_prompts) / 6
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rates = np.where(complete > 0, cyclic / complete, np.nan)
+    return pd.Series(rates, index=prompt_ids, name="cycle_rate")
 
 
 def _triple_array(triples) -> np.ndarray:
