@@ -1,0 +1,292 @@
+"""Build a population of annotators from a declarative spec.
+
+Costs and skills are drawn jointly through a Gaussian copula so that experts can cost more;
+judge types and bidding rules are assigned in exact shares; per-annotator attribute weights
+scatter around the buyer's target. Every draw comes from the Generator passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import mesa
+import numpy as np
+from scipy import stats
+from scipy.special import ndtr
+
+from agents.annotator import Annotator
+from agents.bidding import (
+    DEFAULT_MULTIPLIERS,
+    FixedMarkup,
+    LearningBidder,
+    PayAsBidEquilibrium,
+    Truthful,
+)
+from agents.judges import (
+    AdversarialJudge,
+    BradleyTerryJudge,
+    LexicographicSemiorderJudge,
+    SpammerJudge,
+    ThurstoneJudge,
+    draw_annotator_weights,
+    temperature_from_skill,
+)
+
+JUDGE_TYPES = ("bradley_terry", "thurstone", "lexicographic", "spammer", "adversarial")
+BIDDING_TYPES = ("truthful", "markup", "equilibrium", "learning")
+_LEARNING_FIELDS = {
+    "multipliers": "learning_multipliers",
+    "learning_rate": "learning_rate",
+    "exploration": "learning_exploration",
+    "utility_scale": "learning_utility_scale",
+}
+
+
+@dataclass(frozen=True)
+class PopulationSpec:
+    """Who the annotators are.
+
+    Parameters
+    ----------
+    n_annotators : int
+        Population size (>= 1).
+    cost_distribution, cost_params : str, mapping
+        A continuous ``scipy.stats`` distribution by name and its parameters, e.g.
+        ``"lognorm", {"s": 0.5, "scale": 0.3}``; its support must lie in ``[0, inf)``.
+    skill_distribution, skill_params : str, mapping
+        The same for skill; the support must lie in ``[0, 1]``.
+    cost_skill_correlation : float
+        ``rho`` in [-1, 1] of the Gaussian copula joining cost and skill: with
+        ``(Z1, Z2)`` standard bivariate normal with correlation ``rho``,
+        ``cost = F_cost^-1(Phi(Z1))`` and ``skill = F_skill^-1(Phi(Z2))``. Positive ``rho``
+        means experts cost more; the Spearman correlation is ``(6 / pi) arcsin(rho / 2)``
+        (Kruskal 1958).
+    judge_mix : mapping
+        Shares of ``bradley_terry, thurstone, lexicographic, spammer, adversarial`` (>= 0,
+        summing to 1), assigned in exact counts (largest remainder) to random annotators.
+    weight_concentration : float
+        Dirichlet concentration of each annotator's attribute weights around the target
+        (> 0, ``inf`` for none); see ``agents.judges.draw_annotator_weights``.
+    lexicographic_threshold : float
+        Just-noticeable difference of lexicographic judges (>= 0); they rank attributes by
+        their own weights, largest first.
+    bidding_mix : mapping
+        Shares of ``truthful, markup, equilibrium, learning`` (>= 0, summing to 1).
+    markup : float
+        Markup of ``markup`` bidders.
+    equilibrium_units : int
+        Labels per round that ``equilibrium`` bidders expect the buyer to buy; they play
+        the pay-as-bid equilibrium for ``n_annotators`` unit-capacity sellers and the cost
+        distribution above (the copula leaves the cost marginal unchanged).
+    learning_multipliers, learning_rate, learning_exploration, learning_utility_scale
+        Parameters of ``learning`` bidders (``agents.bidding.LearningBidder``).
+    capacity : int
+        Labels each annotator can supply per round (>= 0).
+
+    Judge noise follows skill through ``agents.judges.temperature_from_skill``: it is the
+    Bradley-Terry temperature, the Thurstone noise and the lexicographic perception noise.
+    """
+
+    n_annotators: int = 20
+    cost_distribution: str = "uniform"
+    cost_params: Mapping[str, float] = field(default_factory=lambda: {"loc": 0.0, "scale": 1.0})
+    skill_distribution: str = "beta"
+    skill_params: Mapping[str, float] = field(default_factory=lambda: {"a": 4.0, "b": 2.0})
+    cost_skill_correlation: float = 0.0
+    judge_mix: Mapping[str, float] = field(
+        default_factory=lambda: {
+            "bradley_terry": 0.6,
+            "thurstone": 0.2,
+            "lexicographic": 0.1,
+            "spammer": 0.05,
+            "adversarial": 0.05,
+        }
+    )
+    weight_concentration: float = 20.0
+    lexicographic_threshold: float = 0.1
+    bidding_mix: Mapping[str, float] = field(default_factory=lambda: {"truthful": 1.0})
+    markup: float = 0.2
+    equilibrium_units: int = 1
+    learning_multipliers: tuple[float, ...] = DEFAULT_MULTIPLIERS
+    learning_rate: float = 0.1
+    learning_exploration: float = 0.05
+    learning_utility_scale: float = 1.0
+    capacity: int = 10
+
+    def __post_init__(self) -> None:
+        _whole("n_annotators", self.n_annotators, least=1)
+        _whole("capacity", self.capacity, least=0)
+        self.cost_marginal()
+        self.skill_marginal()
+        if not -1.0 <= self.cost_skill_correlation <= 1.0:
+            raise ValueError(
+                f"cost_skill_correlation: must lie in [-1, 1], got {self.cost_skill_correlation!r}"
+            )
+        _shares("judge_mix", self.judge_mix, JUDGE_TYPES)
+        _shares("bidding_mix", self.bidding_mix, BIDDING_TYPES)
+        if not self.weight_concentration > 0:
+            raise ValueError(
+                f"weight_concentration: must be > 0 (or inf), got {self.weight_concentration!r}"
+            )
+        if not (np.isfinite(self.lexicographic_threshold) and self.lexicographic_threshold >= 0):
+            raise ValueError("lexicographic_threshold: must be a finite number >= 0")
+        bidders = self.bidding_mix
+        if bidders.get("markup", 0) > 0:
+            FixedMarkup(self.markup)
+        if bidders.get("equilibrium", 0) > 0:
+            _whole("equilibrium_units", self.equilibrium_units, least=1)
+            if self.equilibrium_units >= self.n_annotators:
+                raise ValueError(
+                    f"equilibrium_units: must be below n_annotators={self.n_annotators}, got "
+                    f"{self.equilibrium_units}; when every seller wins no ask is an equilibrium"
+                )
+        if bidders.get("learning", 0) > 0:
+            self.learning_bidder()
+
+    def cost_marginal(self):
+        """The frozen scipy distribution of one annotator's cost."""
+        return _frozen("cost", self.cost_distribution, self.cost_params, low=0.0, high=np.inf)
+
+    def skill_marginal(self):
+        """The frozen scipy distribution of one annotator's skill."""
+        return _frozen("skill", self.skill_distribution, self.skill_params, low=0.0, high=1.0)
+
+    def learning_bidder(self) -> LearningBidder:
+        """A fresh learning bidder with this spec's parameters (field names in the errors)."""
+        try:
+            return LearningBidder(
+                self.learning_multipliers,
+                learning_rate=self.learning_rate,
+                exploration=self.learning_exploration,
+                utility_scale=self.learning_utility_scale,
+            )
+        except ValueError as exc:
+            field_name, _, rest = str(exc).partition(":")
+            raise ValueError(f"{_LEARNING_FIELDS[field_name]}:{rest}") from None
+
+
+def _whole(name: str, value, *, least: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        raise ValueError(f"{name}: must be a whole number >= {least}, got {value!r}")
+
+
+def _frozen(prefix: str, name: str, params: Mapping[str, float], *, low: float, high: float):
+    family = getattr(stats, name, None) if isinstance(name, str) else None
+    if not isinstance(family, stats.rv_continuous):
+        raise ValueError(
+            f"{prefix}_distribution: {name!r} is not a continuous scipy.stats distribution; "
+            "use a name such as 'uniform', 'lognorm', 'gamma' or 'beta'"
+        )
+    try:
+        frozen = family(**dict(params))
+        lo, hi = frozen.support()
+        median = frozen.ppf(0.5)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{prefix}_params: not valid for {name!r} ({exc})") from None
+    if not np.isfinite(median):
+        raise ValueError(f"{prefix}_params: {dict(params)} are not valid parameters of {name!r}")
+    if lo < low or hi > high:
+        raise ValueError(
+            f"{prefix}_distribution: support [{lo}, {hi}] of {name!r} with {dict(params)} "
+            f"leaves [{low}, {high}]; choose parameters inside it"
+        )
+    return frozen
+
+
+def _shares(name: str, mix: Mapping[str, float], known: tuple[str, ...]) -> None:
+    unknown = sorted(set(mix) - set(known))
+    if unknown:
+        raise ValueError(f"{name}: unknown type(s) {unknown}; use {list(known)}")
+    shares = np.array([float(v) for v in mix.values()])
+    if np.any(~np.isfinite(shares)) or np.any(shares < 0):
+        raise ValueError(f"{name}: every share must be a finite number >= 0")
+    if not np.isclose(shares.sum(), 1.0, rtol=0, atol=1e-9):
+        raise ValueError(f"{name}: shares sum to {shares.sum()}; make them sum to 1")
+
+
+def assign_in_shares(mix: Mapping[str, float], n: int, rng: np.random.Generator) -> np.ndarray:
+    """Type names for ``n`` members: counts by largest remainder, then a random order.
+
+    Each type gets ``floor(n * share)`` members; the members left over go to the types with
+    the largest remainders (ties in the mapping's order), so every count is within one of
+    ``n * share`` and the counts sum to ``n``.
+    """
+    names = list(mix)
+    exact = np.array([float(mix[k]) for k in names]) * n
+    counts = np.floor(exact).astype(int)
+    leftover = n - int(counts.sum())
+    counts[np.argsort(-(exact - counts), kind="stable")[:leftover]] += 1
+    return rng.permutation(np.repeat(np.array(names, dtype=object), counts))
+
+
+def draw_costs_and_skills(
+    spec: PopulationSpec, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Costs and skills of ``spec.n_annotators`` annotators from the Gaussian copula.
+
+    Returns
+    -------
+    costs, skills : numpy.ndarray, shape (n_annotators,)
+    """
+    rho = float(spec.cost_skill_correlation)
+    first, second = rng.standard_normal((2, spec.n_annotators))
+    correlated = rho * first + np.sqrt(1.0 - rho**2) * second
+    costs = spec.cost_marginal().ppf(ndtr(first))
+    skills = spec.skill_marginal().ppf(ndtr(correlated))
+    return costs, skills
+
+
+def _judge(kind: str, weights: np.ndarray, skill: float, spec: PopulationSpec):
+    noise = temperature_from_skill(skill)
+    if kind == "bradley_terry":
+        return BradleyTerryJudge(weights, temperature=noise)
+    if kind == "thurstone":
+        return ThurstoneJudge(weights, noise=noise)
+    if kind == "lexicographic":
+        order = np.argsort(-weights, kind="stable")
+        return LexicographicSemiorderJudge(order, spec.lexicographic_threshold, noise=noise)
+    if kind == "spammer":
+        return SpammerJudge()
+    return AdversarialJudge(weights)
+
+
+def _bidder(kind: str, spec: PopulationSpec):
+    if kind == "truthful":
+        return Truthful()
+    if kind == "markup":
+        return FixedMarkup(spec.markup)
+    if kind == "equilibrium":
+        return PayAsBidEquilibrium(spec.n_annotators, spec.equilibrium_units, spec.cost_marginal())
+    return spec.learning_bidder()
+
+
+def build_population(
+    model: mesa.Model,
+    spec: PopulationSpec,
+    target_weights,
+    rng: np.random.Generator | None = None,
+) -> list[Annotator]:
+    """Create ``spec.n_annotators`` annotators in ``model``.
+
+    Draws, in order, costs and skills (:func:`draw_costs_and_skills`), attribute weights,
+    judge types and bidding rules, all from ``rng`` (default: ``model.rng``).
+    """
+    rng = model.rng if rng is None else rng
+    costs, skills = draw_costs_and_skills(spec, rng)
+    weights = draw_annotator_weights(
+        target_weights, spec.weight_concentration, spec.n_annotators, rng
+    )
+    judge_kinds = assign_in_shares(spec.judge_mix, spec.n_annotators, rng)
+    bidder_kinds = assign_in_shares(spec.bidding_mix, spec.n_annotators, rng)
+    return [
+        Annotator(
+            model,
+            cost=float(costs[i]),
+            capacity=spec.capacity,
+            skill=float(skills[i]),
+            judge=_judge(judge_kinds[i], weights[i], float(skills[i]), spec),
+            bidder=_bidder(bidder_kinds[i], spec),
+        )
+        for i in range(spec.n_annotators)
+    ]
