@@ -78,7 +78,9 @@ class PopulationSpec:
     equilibrium_units : int
         Labels per round that ``equilibrium`` bidders expect the buyer to buy; they play
         the pay-as-bid equilibrium for ``n_annotators`` unit-capacity sellers and the cost
-        distribution above (the copula leaves the cost marginal unchanged).
+        distribution above (the copula leaves the cost marginal unchanged). That ask is
+        exact only when every annotator has capacity 1 and all play it; otherwise it is a
+        benchmark heuristic.
     learning_multipliers, learning_rate, learning_exploration, learning_utility_scale
         Parameters of ``learning`` bidders (``agents.bidding.LearningBidder``).
     capacity : int
