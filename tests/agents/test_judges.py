@@ -18,6 +18,7 @@ from agents.judges import (
     temperature_from_skill,
 )
 from analysis.intransitivity import individual_cycle_rate, majority_cycle_rate
+from sim.corpus import builtin_corpus
 
 K = 5
 unit_floats = st.floats(0.0, 1.0, allow_nan=False)
@@ -104,10 +105,24 @@ def test_lexicographic_semiorder_cycles_on_tversky_triple():
 def test_lexicographic_semiorder_cycles_at_a_measurable_rate_on_random_responses():
     rng = np.random.default_rng(5)
     attributes = rng.random((20_000, 3, K))
-    rate = individual_cycle_rate(LexicographicSemiorderJudge(range(K)), attributes, rng)
+    judge = LexicographicSemiorderJudge(range(K), threshold=0.1)
+    rate = individual_cycle_rate(judge, attributes, rng)
     assert rate * len(attributes) >= 20
     strict_order = LexicographicSemiorderJudge(range(K), threshold=0.0)
     assert individual_cycle_rate(strict_order, attributes, rng) == 0.0
+
+
+def test_lexicographic_semiorder_cycles_on_corpus_triples():
+    corpus = builtin_corpus()
+    responses = corpus.responses
+    rng = np.random.default_rng(10)
+    triples = []
+    for _, ids in responses.groupby("prompt_id")["response_id"]:
+        for chosen in rng.choice(ids.to_numpy(), size=(20, 3)):
+            if len(set(chosen)) == 3:
+                triples.append(corpus.attribute_matrix(chosen))
+    rate = individual_cycle_rate(LexicographicSemiorderJudge(range(K)), np.stack(triples), rng)
+    assert rate * len(triples) >= 10
 
 
 def test_spammer_is_a_fair_coin_and_cycles_on_a_quarter_of_triples():
