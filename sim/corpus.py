@@ -104,7 +104,9 @@ def weight_vector(weights: Mapping[str, float] | Sequence[float] | np.ndarray) -
     return vector
 
 
-def assign_test_prompts(topics: np.ndarray, test_fraction: float, rng: np.random.Generator):
+def assign_test_prompts(
+    topics: np.ndarray, test_fraction: float, rng: np.random.Generator
+) -> np.ndarray:
     """Choose held-out prompts: within each topic, a seeded random ``round(test_fraction * n)``.
 
     Stratifying by topic keeps every topic in both splits when it has enough prompts.
@@ -190,7 +192,8 @@ class Corpus:
     def pairs(self, split: str) -> pd.DataFrame:
         """The comparison pairs of one split, ``pair_id, prompt_id, prompt, left, right``.
 
-        No prompt has pairs in both splits.
+        No prompt has pairs in both splits. Corpora loaded from preference files add the
+        column ``chosen``: the response id the file recorded as preferred.
         """
         if split not in SPLITS:
             raise ValueError(f"split: expected one of {SPLITS}, got {split!r}")
