@@ -1,0 +1,654 @@
+"""A reward model trained on purchased preference labels: a real pretrained LM plus a linear head.
+
+The reward of a response y to a prompt x is
+
+    r(x, y) = w . h(x, y) + b
+
+where h is the mean-pooled last hidden state of an encoder backbone (all-MiniLM-L6-v2 by
+default) or the last-token hidden state of a causal backbone, computed on the tokenised pair
+"prompt, response". Training minimises the weighted Bradley-Terry loss (Bradley & Terry 1952;
+Ouyang et al. 2022, eq. 1)
+
+    L = sum_i w_i * -log sigmoid(r(x_i, chosen_i) - r(x_i, rejected_i)) / sum_i w_i
+
+with AdamW at a constant learning rate. Per-pair weights w_i carry, for example, the seed
+paper's quality weights w = 0.5 + sigmoid(b_a - b_r) (Zhang & Duan 2024, "QA-DPO").
+
+For a causal backbone the optional DPO objective (Rafailov et al. 2023) uses the same loss on
+the implicit reward r(x, y) = beta * (log pi(y | x) - log pi_ref(y | x)), where pi is the
+trained LM, pi_ref a frozen copy of the pretrained LM and log pi(y | x) sums the log-probabilities
+of the response tokens. Accuracy is reported the same way for both objectives: the share of
+pairs whose chosen response gets the strictly higher reward (TRL's ``accuracy``; ties count as
+misses).
+
+Modes: ``"finetune"`` trains every backbone weight and the head; ``"head"`` freezes the backbone,
+embeds each unique (prompt, response) once, caches the embedding, and trains only the head.
+
+Assumptions where the sources are silent: dropout is switched off during training (as TRL's
+``disable_dropout=True`` default), so a seed fixes the whole run; the head is initialised from
+N(0, 1/d); successive ``fit`` calls continue from the current weights and optimiser state;
+``from_scratch=True`` reloads the pretrained backbone and a fresh head.
+
+Throughput (none of these changes the loss of a batch; bucketing changes which pairs share a
+batch, as HF's ``group_by_length`` does):
+
+- each unique (prompt, response) in a batch is encoded once and both sides of every pair that
+  uses it are scored from that one encoding (pairs in a market share responses);
+- batches are padded to their longest member only, and pairs are bucketed: within shuffled
+  chunks of 16 batches, pairs are sorted by prompt and length, cut into batches, and the batch
+  order is shuffled;
+- every text is tokenised once and the token ids are cached across epochs and ``fit`` calls;
+- evaluation runs under ``torch.inference_mode`` on length-sorted unique texts.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import safetensors
+import safetensors.torch
+import torch
+from tqdm.auto import tqdm
+from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoTokenizer
+
+from sim.backbones import is_causal, resolve_backbone
+
+PAIR_COLUMNS = ("prompt", "chosen", "rejected")
+MODES = ("finetune", "head")
+OBJECTIVES = ("bradley_terry", "dpo")
+DEFAULT_LEARNING_RATE = {"finetune": 1e-4, "head": 1e-2}
+DEFAULT_EPOCHS = {"finetune": 3, "head": 30}
+CONFIG_FILE = "reward_model.json"
+BACKBONE_FILE = "backbone.safetensors"
+HEAD_FILE = "head.safetensors"
+CHECKPOINT_FORMAT = 1
+BUCKET_CHUNK_BATCHES = 16
+PROGRESS_DELAY_S = 3.0
+
+TextKey = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class _Tokens:
+    """Token ids of one (prompt, response); ``response_start`` is the first response position."""
+
+    ids: tuple[int, ...]
+    type_ids: tuple[int, ...] | None
+    response_start: int
+
+
+def default_torch_threads() -> int:
+    """Threads for torch: half the CPUs this process may use, between 1 and 4.
+
+    On small shared machines OpenMP oversubscription costs more than a second thread gains
+    (measured here: a MiniLM step took 3.5 times longer with 2 threads than with 1 on a loaded
+    2-core machine), and models this small gain little beyond 4 threads.
+    """
+    return max(1, min(4, len(os.sched_getaffinity(0)) // 2))
+
+
+@contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+class RewardModel:
+    """Reward model on a pretrained backbone, trained with Bradley-Terry or DPO loss.
+
+    Parameters
+    ----------
+    backbone : str
+        ``"minilm"`` (default), ``"smollm2"`` (optional extra) or a local folder / hub id;
+        see :mod:`sim.backbones`.
+    mode : {"finetune", "head"}
+        Train all weights, or only a linear head on cached frozen embeddings.
+    learning_rate : float, optional
+        AdamW learning rate, constant; default 1e-4 (finetune) or 1e-2 (head).
+    epochs : int, optional
+        Passes over the pairs per ``fit`` call; default 3 (finetune) or 30 (head).
+    batch_size : int
+        Pairs per optimiser step.
+    max_length : int
+        Tokens per (prompt, response); longer ones are truncated (longest part first for
+        encoders; the prompt's start first for causal backbones, so the response is kept).
+    seed : int
+        Seeds a private ``torch.Generator`` (head init, shuffling); global RNG state is untouched.
+    objective : {"bradley_terry", "dpo"}
+        DPO needs a causal backbone and ``mode="finetune"``.
+    beta : float
+        DPO temperature of the implicit reward.
+    torch_threads : int, optional
+        Threads used during ``fit``/``score`` (restored afterwards); default
+        :func:`default_torch_threads`. Use 1 per process in parallel sweeps.
+    progress : bool
+        Show a progress bar for fits that run longer than a few seconds.
+    deduplicate_texts, bucket_by_length : bool
+        Throughput switches (see module docstring); off only to measure their gains.
+    eval_batch_size : int
+        Texts per forward pass when scoring.
+    """
+
+    def __init__(
+        self,
+        backbone: str = "minilm",
+        mode: str = "finetune",
+        learning_rate: float | None = None,
+        epochs: int | None = None,
+        batch_size: int = 16,
+        max_length: int = 128,
+        seed: int = 0,
+        objective: str = "bradley_terry",
+        beta: float = 0.1,
+        torch_threads: int | None = None,
+        progress: bool = True,
+        deduplicate_texts: bool = True,
+        bucket_by_length: bool = True,
+        eval_batch_size: int = 64,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode: got {mode!r}; use one of {MODES}")
+        if objective not in OBJECTIVES:
+            raise ValueError(f"objective: got {objective!r}; use one of {OBJECTIVES}")
+        learning_rate = DEFAULT_LEARNING_RATE[mode] if learning_rate is None else learning_rate
+        epochs = DEFAULT_EPOCHS[mode] if epochs is None else epochs
+        _require_positive("learning_rate", learning_rate)
+        _require_positive("beta", beta)
+        for name, value in (
+            ("epochs", epochs),
+            ("batch_size", batch_size),
+            ("eval_batch_size", eval_batch_size),
+        ):
+            if not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"{name}: got {value!r}; give a positive integer")
+        if not isinstance(max_length, int | np.integer) or max_length < 8:
+            raise ValueError(f"max_length: got {max_length!r}; give an integer of at least 8")
+        if torch_threads is not None and (not isinstance(torch_threads, int) or torch_threads < 1):
+            raise ValueError(f"torch_threads: got {torch_threads!r}; give a positive integer")
+        self.backbone = backbone
+        self.mode = mode
+        self.learning_rate = float(learning_rate)
+        self.epochs = int(epochs)
+        self.batch_size = int(batch_size)
+        self.max_length = int(max_length)
+        self.seed = int(seed)
+        self.objective = objective
+        self.beta = float(beta)
+        self.torch_threads = torch_threads or default_torch_threads()
+        self.progress = progress
+        self.deduplicate_texts = deduplicate_texts
+        self.bucket_by_length = bucket_by_length
+        self.eval_batch_size = int(eval_batch_size)
+        self._source = resolve_backbone(backbone)
+        config = AutoConfig.from_pretrained(
+            self._source.path, **self._source.from_pretrained_kwargs()
+        )
+        self.causal_ = is_causal(config)
+        if objective == "dpo" and not (self.causal_ and mode == "finetune"):
+            raise ValueError(
+                "objective: 'dpo' needs a causal backbone (e.g. 'smollm2') and mode='finetune'; "
+                "use objective='bradley_terry' otherwise"
+            )
+        self._tokenizer = AutoTokenizer.from_pretrained(
+            self._source.path, **self._source.from_pretrained_kwargs()
+        )
+        if self._tokenizer.pad_token_id is None:
+            self._tokenizer.pad_token = self._tokenizer.eos_token
+        self._tokens: dict[TextKey, _Tokens] = {}
+        self._embeddings: dict[TextKey, torch.Tensor] = {}
+        self._reference_logp: dict[TextKey, float] = {}
+        self.n_pairs_fitted_ = 0
+        self._initialise_weights()
+
+    # ------------------------------------------------------------------ weights
+
+    def _initialise_weights(self) -> None:
+        """Load the pretrained backbone, draw a fresh head, and reset the optimiser."""
+        self._generator = torch.Generator().manual_seed(self.seed)
+        kwargs = {**self._source.from_pretrained_kwargs(), "dtype": torch.float32}
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            if self.objective == "dpo":
+                self._backbone = AutoModelForCausalLM.from_pretrained(self._source.path, **kwargs)
+                self._reference = copy.deepcopy(self._backbone).requires_grad_(False)
+                self._head = None
+            else:
+                self._backbone = AutoModel.from_pretrained(self._source.path, **kwargs)
+                if getattr(self._backbone, "pooler", None) is not None:
+                    # Mean pooling replaces BERT's [CLS] pooler, which would never train.
+                    self._backbone.pooler = None
+                hidden = self._backbone.config.get_text_config().hidden_size
+                self._head = torch.nn.Linear(hidden, 1)
+                with torch.no_grad():
+                    self._head.weight.normal_(0.0, hidden**-0.5, generator=self._generator)
+                    self._head.bias.zero_()
+        self._backbone.eval()
+        self._embeddings.clear()
+        self._reference_logp.clear()
+        if self.mode == "head":
+            self._backbone.requires_grad_(False)
+            trained = list(self._head.parameters())
+        else:
+            trained = list(self._backbone.parameters())
+            if self._head is not None:
+                trained += list(self._head.parameters())
+        self._optimizer = torch.optim.AdamW(trained, lr=self.learning_rate, weight_decay=0.0)
+        self.n_pairs_fitted_ = 0
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def network(self) -> torch.nn.Module:
+        """The torch backbone (the policy LM under DPO); read it, do not train it directly."""
+        return self._backbone
+
+    @property
+    def head(self) -> torch.nn.Linear | None:
+        """The linear reward head (None under DPO, whose reward is implicit)."""
+        return self._head
+
+    def fit(
+        self,
+        pairs: pd.DataFrame,
+        weights: Sequence[float] | np.ndarray | None = None,
+        from_scratch: bool = False,
+    ) -> RewardModel:
+        """Train on ``pairs`` (columns ``prompt, chosen, rejected``) for ``epochs`` passes.
+
+        Continues from the current weights unless ``from_scratch``. ``weights`` are optional
+        non-negative per-pair loss weights (the loss is their weighted mean).
+        """
+        prompts, chosen, rejected = _pair_texts(pairs)
+        pair_weights = _pair_weights(weights, len(prompts))
+        if from_scratch:
+            self._initialise_weights()
+        keys_chosen = list(zip(prompts, chosen, strict=True))
+        keys_rejected = list(zip(prompts, rejected, strict=True))
+        with _torch_threads(self.torch_threads), torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(torch.randint(2**62, (1,), generator=self._generator)))
+            if self.mode == "head":
+                self._fit_head(keys_chosen, keys_rejected, pair_weights)
+            else:
+                self._fit_finetune(keys_chosen, keys_rejected, pair_weights)
+        self.n_pairs_fitted_ += len(prompts)
+        return self
+
+    def score(self, prompts: Sequence[str] | str, texts: Sequence[str]) -> np.ndarray:
+        """Rewards of ``texts`` as answers to ``prompts`` (one prompt, or one per text)."""
+        texts = _string_list("texts", texts)
+        if isinstance(prompts, str):
+            prompts = [prompts] * len(texts)
+        prompts = _string_list("prompts", prompts)
+        if len(prompts) != len(texts):
+            raise ValueError(
+                f"prompts: got {len(prompts)} prompts for {len(texts)} texts; "
+                "give one prompt or one per text"
+            )
+        keys = list(zip(prompts, texts, strict=True))
+        with _torch_threads(self.torch_threads):
+            rewards = self._score_keys(keys)
+        return np.array([rewards[key] for key in keys], dtype=np.float64)
+
+    def accuracy(self, pairs: pd.DataFrame) -> float:
+        """Share of ``pairs`` whose chosen response scores strictly higher than the rejected."""
+        prompts, chosen, rejected = _pair_texts(pairs)
+        keys_chosen = list(zip(prompts, chosen, strict=True))
+        keys_rejected = list(zip(prompts, rejected, strict=True))
+        with _torch_threads(self.torch_threads):
+            rewards = self._score_keys(keys_chosen + keys_rejected)
+        wins = [rewards[c] > rewards[r] for c, r in zip(keys_chosen, keys_rejected, strict=True)]
+        return float(np.mean(wins))
+
+    def save(self, directory: str | os.PathLike) -> Path:
+        """Write the trained weights (safetensors) and the constructor settings (JSON).
+
+        In ``head`` mode only the head is stored; the frozen backbone is reloaded from its
+        source. Optimiser state is not stored: a loaded model fits on with a fresh AdamW.
+        """
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        if self.mode == "finetune":
+            safetensors.torch.save_model(self._backbone, str(folder / BACKBONE_FILE))
+        if self._head is not None:
+            safetensors.torch.save_model(self._head, str(folder / HEAD_FILE))
+        config = {
+            "format": CHECKPOINT_FORMAT,
+            "n_pairs_fitted": self.n_pairs_fitted_,
+            "settings": {
+                "backbone": self.backbone,
+                "mode": self.mode,
+                "learning_rate": self.learning_rate,
+                "epochs": self.epochs,
+                "batch_size": self.batch_size,
+                "max_length": self.max_length,
+                "seed": self.seed,
+                "objective": self.objective,
+                "beta": self.beta,
+                "eval_batch_size": self.eval_batch_size,
+            },
+        }
+        (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2))
+        return folder
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike, **overrides) -> RewardModel:
+        """Rebuild a model written by :meth:`save`; ``overrides`` replace runtime settings
+        such as ``torch_threads`` or ``progress``.
+
+        Raises
+        ------
+        FileNotFoundError
+            When the folder, its JSON config or a weights file is missing (the path is named).
+        ValueError
+            When a file is corrupted or does not fit the model (the path is named).
+        """
+        folder = Path(directory)
+        config_path = folder / CONFIG_FILE
+        if not config_path.is_file():
+            raise FileNotFoundError(
+                f"checkpoint: {config_path} is missing; pass a folder written by RewardModel.save"
+            )
+        try:
+            config = json.loads(config_path.read_text())
+            settings = dict(config["settings"])
+            fitted = int(config["n_pairs_fitted"])
+            if config["format"] != CHECKPOINT_FORMAT:
+                raise ValueError(f"format {config['format']} is not {CHECKPOINT_FORMAT}")
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(
+                f"checkpoint: {config_path} is not a valid reward-model config ({error}); "
+                "re-save the model"
+            ) from error
+        model = cls(**settings, **overrides)
+        files = [(model._head, folder / HEAD_FILE)] if model._head is not None else []
+        if model.mode == "finetune":
+            files.append((model._backbone, folder / BACKBONE_FILE))
+        for module, path in files:
+            if not path.is_file():
+                raise FileNotFoundError(
+                    f"checkpoint: {path} is missing; the checkpoint is incomplete, re-save it"
+                )
+            try:
+                safetensors.torch.load_model(module, str(path), strict=True)
+            except (safetensors.SafetensorError, RuntimeError, OSError) as error:
+                raise ValueError(
+                    f"checkpoint: {path} is corrupted or belongs to another model ({error}); "
+                    "re-save it"
+                ) from error
+        model.n_pairs_fitted_ = fitted
+        return model
+
+    # ------------------------------------------------------------------ training
+
+    def _fit_head(
+        self, keys_chosen: list[TextKey], keys_rejected: list[TextKey], weights: torch.Tensor
+    ) -> None:
+        unique = list(dict.fromkeys(keys_chosen + keys_rejected))
+        self._embed_missing(unique)
+        row = {key: i for i, key in enumerate(unique)}
+        embeddings = torch.stack([self._embeddings[key] for key in unique])
+        chosen_rows = torch.tensor([row[key] for key in keys_chosen])
+        rejected_rows = torch.tensor([row[key] for key in keys_rejected])
+        n_pairs = len(keys_chosen)
+        n_batches = -(-n_pairs // self.batch_size)
+        with self._progress_bar(self.epochs * n_batches) as bar:
+            for _ in range(self.epochs):
+                order = torch.randperm(n_pairs, generator=self._generator)
+                for batch in order.split(self.batch_size):
+                    rewards_chosen = self._head(embeddings[chosen_rows[batch]]).squeeze(-1)
+                    rewards_rejected = self._head(embeddings[rejected_rows[batch]]).squeeze(-1)
+                    self._step(rewards_chosen - rewards_rejected, weights[batch])
+                    bar.update()
+
+    def _fit_finetune(
+        self, keys_chosen: list[TextKey], keys_rejected: list[TextKey], weights: torch.Tensor
+    ) -> None:
+        self._tokenize_missing(keys_chosen + keys_rejected)
+        if self.objective == "dpo":
+            self._reference_missing(keys_chosen + keys_rejected)
+        n_pairs = len(keys_chosen)
+        n_batches = -(-n_pairs // self.batch_size)
+        with self._progress_bar(self.epochs * n_batches) as bar:
+            for _ in range(self.epochs):
+                for batch in self._batches(keys_chosen, keys_rejected):
+                    batch_keys = [keys_chosen[i] for i in batch] + [keys_rejected[i] for i in batch]
+                    if self.deduplicate_texts:
+                        unique = list(dict.fromkeys(batch_keys))
+                        position = {key: i for i, key in enumerate(unique)}
+                        index = torch.tensor([position[key] for key in batch_keys])
+                    else:
+                        unique = batch_keys
+                        index = torch.arange(len(batch_keys))
+                    rewards = self._rewards(unique)[index]
+                    differences = rewards[: len(batch)] - rewards[len(batch) :]
+                    self._step(differences, weights[torch.from_numpy(batch)])
+                    bar.update()
+
+    def _step(self, differences: torch.Tensor, weights: torch.Tensor) -> None:
+        if weights.sum() <= 0:
+            return
+        loss = -(weights * torch.nn.functional.logsigmoid(differences)).sum() / weights.sum()
+        self._optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self._optimizer.step()
+
+    def _batches(
+        self, keys_chosen: list[TextKey], keys_rejected: list[TextKey]
+    ) -> list[np.ndarray]:
+        """One epoch of pair-index batches drawn with the private generator.
+
+        With bucketing, a shuffled order is cut into chunks of ``BUCKET_CHUNK_BATCHES`` batches;
+        within a chunk pairs are sorted by (prompt, longer side's length) so that batches share
+        texts and need little padding; the batch order is then shuffled.
+        """
+        order = torch.randperm(len(keys_chosen), generator=self._generator).numpy()
+        if not self.bucket_by_length:
+            return np.array_split(order, range(self.batch_size, len(order), self.batch_size))
+        chunk = self.batch_size * BUCKET_CHUNK_BATCHES
+        batches = []
+        for start in range(0, len(order), chunk):
+            members = order[start : start + chunk]
+            members = np.array(
+                sorted(
+                    members,
+                    key=lambda i: (
+                        keys_chosen[i][0],
+                        max(
+                            len(self._tokens[keys_chosen[i]].ids),
+                            len(self._tokens[keys_rejected[i]].ids),
+                        ),
+                    ),
+                )
+            )
+            batches += np.array_split(
+                members, range(self.batch_size, len(members), self.batch_size)
+            )
+        shuffle = torch.randperm(len(batches), generator=self._generator).numpy()
+        return [batches[i] for i in shuffle]
+
+    def _progress_bar(self, total: int) -> tqdm:
+        return tqdm(
+            total=total,
+            desc=f"reward model ({self.backbone}, {self.mode})",
+            unit="step",
+            delay=PROGRESS_DELAY_S,
+            disable=not self.progress,
+            leave=False,
+        )
+
+    # ------------------------------------------------------------------ scoring
+
+    def _score_keys(self, keys: list[TextKey]) -> dict[TextKey, float]:
+        unique = list(dict.fromkeys(keys))
+        if self.mode == "head":
+            self._embed_missing(unique)
+            with torch.inference_mode():
+                embeddings = torch.stack([self._embeddings[key] for key in unique])
+                values = self._head(embeddings).squeeze(-1).tolist()
+            return dict(zip(unique, values, strict=True))
+        self._tokenize_missing(unique)
+        if self.objective == "dpo":
+            self._reference_missing(unique)
+        rewards = {}
+        with torch.inference_mode():
+            for batch in self._length_sorted_batches(unique):
+                rewards.update(zip(batch, self._rewards(batch).tolist(), strict=True))
+        return rewards
+
+    def _length_sorted_batches(self, keys: list[TextKey]) -> Iterator[list[TextKey]]:
+        ordered = sorted(keys, key=lambda key: len(self._tokens[key].ids))
+        for start in range(0, len(ordered), self.eval_batch_size):
+            yield ordered[start : start + self.eval_batch_size]
+
+    def _rewards(self, keys: list[TextKey]) -> torch.Tensor:
+        """Rewards of tokenised ``keys`` in one forward pass (gradients as the caller allows)."""
+        if self.objective == "dpo":
+            policy = self._response_logp(self._backbone, keys)
+            reference = torch.tensor([self._reference_logp[key] for key in keys])
+            return self.beta * (policy - reference)
+        return self._head(self._pooled(keys)).squeeze(-1)
+
+    def _pooled(self, keys: list[TextKey]) -> torch.Tensor:
+        """Mean-pooled (encoder) or last-token (causal) final hidden states."""
+        inputs = self._padded(keys)
+        hidden = self._backbone(**inputs).last_hidden_state
+        mask = inputs["attention_mask"]
+        if self.causal_:
+            last = mask.sum(dim=1) - 1
+            return hidden[torch.arange(len(keys)), last]
+        weights = mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * weights).sum(dim=1) / weights.sum(dim=1)
+
+    def _response_logp(self, model: torch.nn.Module, keys: list[TextKey]) -> torch.Tensor:
+        """Sum of log pi(token | prefix) over each key's response tokens.
+
+        Only the hidden states that predict response tokens go through the LM head, which
+        saves the vocabulary projection of every prompt position.
+        """
+        inputs = self._padded(keys)
+        hidden = model.base_model(**inputs).last_hidden_state
+        rows, columns = [], []
+        for i, key in enumerate(keys):
+            tokens = self._tokens[key]
+            start = max(tokens.response_start, 1)
+            rows += [i] * (len(tokens.ids) - start)
+            columns += range(start, len(tokens.ids))
+        rows_t, columns_t = torch.tensor(rows), torch.tensor(columns)
+        logits = model.get_output_embeddings()(hidden[rows_t, columns_t - 1])
+        targets = inputs["input_ids"][rows_t, columns_t]
+        token_logp = logits.log_softmax(dim=-1).gather(1, targets.unsqueeze(1)).squeeze(1)
+        return torch.zeros(len(keys), dtype=token_logp.dtype).index_add(0, rows_t, token_logp)
+
+    def _padded(self, keys: list[TextKey]) -> dict[str, torch.Tensor]:
+        """Right-padded model inputs, as long as the longest of ``keys`` (dynamic padding)."""
+        tokens = [self._tokens[key] for key in keys]
+        width = max(len(t.ids) for t in tokens)
+        input_ids = torch.full((len(keys), width), self._tokenizer.pad_token_id)
+        attention_mask = torch.zeros((len(keys), width), dtype=torch.long)
+        type_ids = None if tokens[0].type_ids is None else torch.zeros_like(input_ids)
+        for i, t in enumerate(tokens):
+            input_ids[i, : len(t.ids)] = torch.tensor(t.ids)
+            attention_mask[i, : len(t.ids)] = 1
+            if type_ids is not None:
+                type_ids[i, : len(t.ids)] = torch.tensor(t.type_ids)
+        inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if type_ids is not None:
+            inputs["token_type_ids"] = type_ids
+        return inputs
+
+    # ------------------------------------------------------------------ caches
+
+    def _tokenize_missing(self, keys: list[TextKey]) -> None:
+        missing = [key for key in dict.fromkeys(keys) if key not in self._tokens]
+        if not missing:
+            return
+        prompts = [prompt for prompt, _ in missing]
+        responses = [response for _, response in missing]
+        if not self.causal_:
+            encoded = self._tokenizer(
+                prompts, responses, truncation="longest_first", max_length=self.max_length
+            )
+            type_ids = encoded.get("token_type_ids")
+            for i, key in enumerate(missing):
+                ids = encoded["input_ids"][i]
+                types = None if type_ids is None else tuple(type_ids[i])
+                start = types.index(1) if types is not None and 1 in types else 0
+                self._tokens[key] = _Tokens(tuple(ids), types, start)
+            return
+        prompt_ids = self._tokenizer([p + "\n" for p in prompts])["input_ids"]
+        response_ids = self._tokenizer(responses, add_special_tokens=False)["input_ids"]
+        eos = [] if self._tokenizer.eos_token_id is None else [self._tokenizer.eos_token_id]
+        for key, prompt_part, response_part in zip(missing, prompt_ids, response_ids, strict=True):
+            response_part = (response_part + eos)[: self.max_length]
+            room = self.max_length - len(response_part)
+            prompt_part = prompt_part[len(prompt_part) - room :] if room > 0 else []
+            self._tokens[key] = _Tokens(tuple(prompt_part + response_part), None, len(prompt_part))
+
+    def _embed_missing(self, keys: list[TextKey]) -> None:
+        """Cache frozen-backbone embeddings of ``keys`` not seen before (head mode)."""
+        missing = [key for key in dict.fromkeys(keys) if key not in self._embeddings]
+        if not missing:
+            return
+        self._tokenize_missing(missing)
+        with torch.inference_mode():
+            for batch in self._length_sorted_batches(missing):
+                self._embeddings.update(zip(batch, self._pooled(batch).clone(), strict=True))
+
+    def _reference_missing(self, keys: list[TextKey]) -> None:
+        """Cache log pi_ref(response | prompt) of the frozen reference LM (DPO)."""
+        missing = [key for key in dict.fromkeys(keys) if key not in self._reference_logp]
+        if not missing:
+            return
+        with torch.inference_mode():
+            for batch in self._length_sorted_batches(missing):
+                values = self._response_logp(self._reference, batch).tolist()
+                self._reference_logp.update(zip(batch, values, strict=True))
+
+
+def _require_positive(name: str, value: float) -> None:
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name}: got {value!r}; give a finite positive number")
+
+
+def _string_list(name: str, values: Sequence[str]) -> list[str]:
+    values = list(values)
+    if not all(isinstance(value, str) for value in values):
+        raise ValueError(f"{name}: every entry must be a string; convert or drop the others")
+    return values
+
+
+def _pair_texts(pairs: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
+    if not isinstance(pairs, pd.DataFrame):
+        raise ValueError("pairs: give a pandas DataFrame with columns prompt, chosen, rejected")
+    missing = [column for column in PAIR_COLUMNS if column not in pairs.columns]
+    if missing:
+        raise ValueError(
+            f"pairs: columns {missing} are missing; give prompt, chosen, rejected "
+            "(sim.trl_export.to_trl builds them from labels)"
+        )
+    if len(pairs) == 0:
+        raise ValueError("pairs: the DataFrame is empty; give at least one pair")
+    return tuple(_string_list(f"pairs.{column}", pairs[column]) for column in PAIR_COLUMNS)
+
+
+def _pair_weights(weights: Sequence[float] | np.ndarray | None, n_pairs: int) -> torch.Tensor:
+    if weights is None:
+        return torch.ones(n_pairs)
+    values = np.asarray(weights, dtype=np.float64)
+    if values.shape != (n_pairs,):
+        raise ValueError(f"weights: got shape {values.shape}; give one weight per pair ({n_pairs})")
+    if not np.all(np.isfinite(values)) or np.any(values < 0) or values.sum() <= 0:
+        raise ValueError("weights: give finite non-negative weights with a positive sum")
+    return torch.from_numpy(values.astype(np.float32))

