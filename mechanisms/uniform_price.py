@@ -36,7 +36,11 @@ class UniformPrice:
     each winner is paid its critical ask ``min(p, value_i)``: asking anything up to it
     keeps the same ``k`` and the same winners, asking above it loses (with a budget
     too: a higher ask only raises the order statistics, so no larger ``k`` becomes
-    affordable). Hence DSIC and monotone *when every seller has one unit*.
+    affordable). Hence DSIC *when every seller has one unit*.
+
+    Monotone for any capacities: a lower ask moves the seller's units earlier in the
+    queue and lowers ``T(k)`` for every ``k`` (the unit it displaces was paid at least
+    its own ask, which caps the new price), so ``k`` cannot shrink.
 
     With multi-unit sellers it is **not** DSIC: when a seller's own next unit is the
     ``(k+1)``-th unit, its ask sets its own price, so it gains by asking more (the
@@ -54,7 +58,7 @@ class UniformPrice:
         "budget_feasible": True,
         "monotone": True,
     }
-    conditions: ClassVar[Mapping[str, str]] = {"dsic": "unit_capacity", "monotone": "unit_capacity"}
+    conditions: ClassVar[Mapping[str, str]] = {"dsic": "unit_capacity"}
 
     def run(self, asks, market: Market, rng: np.random.Generator) -> Outcome:
         asks = market.check_asks(asks)
