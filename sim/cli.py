@@ -1,10 +1,200 @@
-"""The ``prefmarket`` command line."""
+"""The ``prefmarket`` command line.
+
+Exit codes: 0 success; 1 ``check`` found a declared property violated; 2 bad input,
+always reported as one line ``error: ...`` on stderr, without a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
 
 import typer
+from rich.console import Console
+from rich.table import Table
+from typer.core import TyperGroup
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+from mechanisms import PROPERTY_NAMES, available_mechanisms, get_mechanism
+from mechanisms.properties import Violation
+from mechanisms.property_survey import PropertyFinding, survey_properties
+
+#: Parameters for built-in mechanisms that cannot be built without them; ``--param`` overrides.
+BUILTIN_PARAMS: dict[str, dict[str, object]] = {"posted_price": {"price": 0.5}}
+
+#: What a violation's ``amount`` measures, per property.
+AMOUNT_NAMES = {
+    "dsic": "utility gain",
+    "ir": "utility loss",
+    "budget_feasible": "overspend",
+    "monotone": "extra labels",
+}
 
 
-@app.callback()
-def main() -> None:
-    """prefmarket: buy RLHF preference labels through procurement mechanisms."""
+class OneLineErrors(TyperGroup):
+    """A command group whose usage errors print as one line ``error: ...`` (exit 2)."""
+
+    def main(self, *args, **kwargs):
+        kwargs.pop("standalone_mode", None)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.Abort:
+            typer.echo("error: aborted", err=True)
+            sys.exit(1)
+        except typer.TyperException as exc:
+            message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+            typer.echo(f"error: {_one_line(message)}", err=True)
+            sys.exit(getattr(exc, "exit_code", 2))
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+app = typer.Typer(
+    cls=OneLineErrors,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback(invoke_without_command=True)
+def main(ctx: typer.Context) -> None:
+    """prefmarket: buy RLHF preference labels through procurement mechanisms.
+
+    Exit codes: 0 success, 1 a declared property was found violated, 2 bad input.
+    """
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+
+
+def _one_line(text: str) -> str:
+    return "; ".join(line.strip() for line in str(text).splitlines() if line.strip())
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {_one_line(message)}", err=True)
+    return typer.Exit(2)
+
+
+def _claim_text(mech, prop: str) -> str:
+    if not mech.properties.get(prop, False):
+        return "no"
+    condition = getattr(mech, "conditions", {}).get(prop)
+    return "yes" if condition is None else f"yes if {condition}"
+
+
+@app.command("mechanisms")
+def list_mechanisms() -> None:
+    """Table of every registered mechanism: declared properties and a one-line description."""
+    table = Table(title="Registered mechanisms")
+    for column in ("name", *PROPERTY_NAMES, "description"):
+        table.add_column(column)
+    for name in available_mechanisms():
+        try:
+            mech = get_mechanism(name, **BUILTIN_PARAMS.get(name, {}))
+        except ValueError as exc:
+            table.add_row(name, *["?"] * len(PROPERTY_NAMES), f"cannot build: {_one_line(exc)}")
+            continue
+        claims = [_claim_text(mech, prop) for prop in PROPERTY_NAMES]
+        table.add_row(name, *claims, getattr(mech, "description", ""))
+    Console().print(table)
+
+
+def _parse_params(items: list[str]) -> dict[str, object]:
+    """``key=value`` strings to a dict; values become int, else float, else str."""
+    params: dict[str, object] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise _fail(f"--param: expected key=value, got {item!r}")
+        for parse in (int, float, str):
+            try:
+                params[key] = parse(text)
+                break
+            except ValueError:
+                continue
+    return params
+
+
+def _found_text(finding: PropertyFinding) -> str:
+    if finding.violated == 0:
+        return "none"
+    if finding.condition is None:
+        return f"{finding.violated} markets"
+    outside = finding.violated - finding.violated_claimed
+    return f"{finding.violated_claimed} within {finding.condition}, {outside} outside"
+
+
+def _verdict(finding: PropertyFinding) -> str:
+    if not finding.declared:
+        return "not claimed"
+    return "VIOLATED" if finding.broken else "ok"
+
+
+def _counterexample_lines(violation: Violation) -> list[str]:
+    fields = []
+    if violation.seller is not None:
+        fields.append(f"seller {violation.seller}")
+    if violation.true_cost is not None:
+        fields.append(f"true cost {violation.true_cost:.6g}")
+    if violation.misreport is not None:
+        fields.append(f"misreport {violation.misreport:.6g}")
+    fields.append(f"{AMOUNT_NAMES[violation.property]} {violation.amount:.6g}")
+    return [
+        f"{violation.property} counterexample: " + ", ".join(fields),
+        f"  market: {violation.market!r}",
+        f"  asks: {list(map(float, violation.asks))}, rng seed {violation.seed}",
+        f"  {violation.detail}",
+    ]
+
+
+@app.command()
+def check(
+    mech: str = typer.Argument(..., help="Registry name (see `mechanisms`) or module:Class."),
+    examples: int = typer.Option(200, "--examples", "-n", min=1, help="Random markets to check."),
+    seed: int = typer.Option(0, "--seed", help="Seed for the markets and the mechanism's rng."),
+    param: list[str] = typer.Option(  # noqa: B008 - typer declares options this way
+        [], "--param", "-p", help="key=value passed to the mechanism; repeatable."
+    ),
+) -> None:
+    """Search random markets for violations of each property and print the smallest found.
+
+    Exit 1 when a property the mechanism declares (within its condition) is violated.
+    """
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    params = {**BUILTIN_PARAMS.get(mech, {}), **_parse_params(param)}
+    try:
+        mechanism = get_mechanism(mech, **params)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        survey = survey_properties(mechanism, examples=examples, seed=seed)
+    except Exception as exc:  # a crashing user mechanism is bad input here
+        notes = " ".join(getattr(exc, "__notes__", []))
+        raise _fail(f"mechanism {mech!r} raised {type(exc).__name__}: {exc} {notes}") from None
+    if survey.refused == examples:
+        raise _fail(f"mechanism {mech!r} refused every market: {survey.first_refusal}")
+
+    table = Table(title=f"{mech}: {examples} random markets, seed {seed}")
+    for column in ("property", "declared", "markets checked", "violations found", "verdict"):
+        table.add_column(column)
+    for finding in survey.findings:
+        table.add_row(
+            finding.property,
+            _claim_text(mechanism, finding.property),
+            str(finding.checked),
+            _found_text(finding),
+            _verdict(finding),
+        )
+    Console().print(table)
+    for finding in survey.findings:
+        if finding.smallest is not None:
+            typer.echo("\n".join(_counterexample_lines(finding.smallest)))
+    if survey.refused:
+        typer.echo(
+            f"note: the mechanism refused {survey.refused} of {examples} markets "
+            f"(first: {survey.first_refusal})"
+        )
+    broken = [finding.property for finding in survey.findings if finding.broken]
+    if broken:
+        typer.echo(f"FAIL: {mech} violates its declared {', '.join(broken)}")
+        raise typer.Exit(1)
+    typer.echo(f"OK: no violation of a property {mech} declares")

@@ -1,0 +1,138 @@
+"""Run the property kit over many random markets and summarise, one finding per property.
+
+This is what ``prefmarket check`` prints. Instances are drawn with plain numpy from a
+seeded generator (no hypothesis), so a survey is deterministic given its seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mechanisms.market import Market
+from mechanisms.properties import Violation, check_all, declared
+from mechanisms.protocol import PROPERTY_NAMES, Mechanism
+
+#: Grid step for money amounts drawn on the grid, so that ties occur.
+GRID = 1 / 16
+
+
+@dataclass(frozen=True)
+class PropertyFinding:
+    """What the survey found for one property.
+
+    ``claimed`` counts the markets on which the mechanism claims the property (its
+    condition holds); ``violated`` and ``violated_claimed`` count the markets with a
+    counterexample, overall and among the claimed ones. ``smallest`` is the
+    counterexample on the fewest sellers, then the fewest units, then the largest
+    ``amount``, taken among claimed markets when there are any violations there.
+    """
+
+    property: str
+    declared: bool
+    condition: str | None
+    checked: int
+    claimed: int
+    violated: int
+    violated_claimed: int
+    smallest: Violation | None
+
+    @property
+    def broken(self) -> bool:
+        """A declared claim was found false where the mechanism makes it."""
+        return self.violated_claimed > 0
+
+
+@dataclass(frozen=True)
+class PropertySurvey:
+    """Findings of :func:`survey_properties`, plus markets the mechanism refused to clear."""
+
+    examples: int
+    seed: int
+    refused: int
+    first_refusal: str | None
+    findings: tuple[PropertyFinding, ...]
+
+    @property
+    def broken(self) -> bool:
+        return any(finding.broken for finding in self.findings)
+
+
+def random_instance(rng: np.random.Generator, max_sellers: int = 5) -> tuple[Market, np.ndarray]:
+    """A random market and true costs, mixing the cases the properties are sensitive to.
+
+    Sellers: 1 to ``max_sellers``. Values and costs in ``[0, 1]``, each half the time
+    on the grid of multiples of 1/16 (ties). Capacities: all 1 half the time, else 1 to 3.
+    Demand: none half the time, else 1 to total capacity + 1. Budget: none half the time,
+    else uniform on ``(0, n / 2]``.
+    """
+    n = int(rng.integers(1, max_sellers + 1))
+
+    def money(size: int) -> np.ndarray:
+        if rng.random() < 0.5:
+            return rng.integers(0, round(1 / GRID) + 1, size) * GRID
+        return rng.random(size)
+
+    values = money(n)
+    capacities = np.ones(n, dtype=np.int64) if rng.random() < 0.5 else rng.integers(1, 4, n)
+    demand = None if rng.random() < 0.5 else int(rng.integers(1, capacities.sum() + 2))
+    budget = None if rng.random() < 0.5 else float(n / 2 * (1 - rng.random()))
+    return Market(values, capacities, demand, budget), money(n)
+
+
+def _size(violation: Violation) -> tuple:
+    market = violation.market
+    return (market.n_sellers, market.total_capacity, -violation.amount)
+
+
+def survey_properties(mech: Mechanism, examples: int = 200, seed: int = 0) -> PropertySurvey:
+    """Check every property on ``examples`` random instances (see :func:`random_instance`).
+
+    Instance ``k`` and the seed of its mechanism randomness come from child ``k`` of
+    ``np.random.SeedSequence(seed)``. A ``ValueError`` raised by ``mech.run`` counts as
+    the mechanism refusing that market (e.g. a budget mechanism given no budget); other
+    exceptions propagate.
+    """
+    if isinstance(examples, bool) or not isinstance(examples, int) or examples < 1:
+        raise ValueError(f"examples: must be an int >= 1, got {examples!r}")
+    checked = dict.fromkeys(PROPERTY_NAMES, 0)
+    claimed = dict.fromkeys(PROPERTY_NAMES, 0)
+    violations: dict[str, list[Violation]] = {prop: [] for prop in PROPERTY_NAMES}
+    refusals: list[str] = []
+    for child in np.random.SeedSequence(seed).spawn(examples):
+        rng = np.random.default_rng(child)
+        market, costs = random_instance(rng)
+        try:
+            found = check_all(mech, costs, market, seed=int(rng.integers(2**31)))
+        except ValueError as exc:
+            refusals.append(str(exc).splitlines()[0])
+            continue
+        for prop in PROPERTY_NAMES:
+            checked[prop] += 1
+            claimed[prop] += declared(mech, prop, market)
+            violations[prop].extend(found[prop])
+    conditions = getattr(mech, "conditions", {})
+    findings = []
+    for prop in PROPERTY_NAMES:
+        in_claim = [v for v in violations[prop] if declared(mech, prop, v.market)]
+        pool = in_claim or violations[prop]
+        findings.append(
+            PropertyFinding(
+                property=prop,
+                declared=bool(mech.properties.get(prop, False)),
+                condition=conditions.get(prop),
+                checked=checked[prop],
+                claimed=claimed[prop],
+                violated=len({id(v.market) for v in violations[prop]}),
+                violated_claimed=len({id(v.market) for v in in_claim}),
+                smallest=min(pool, key=_size) if pool else None,
+            )
+        )
+    return PropertySurvey(
+        examples=examples,
+        seed=seed,
+        refused=len(refusals),
+        first_refusal=refusals[0] if refusals else None,
+        findings=tuple(findings),
+    )
