@@ -104,21 +104,13 @@ def test_winning_by_asking_more_breaks_monotonicity():
 
 
 @settings(max_examples=200)
-@given(market_and_costs())
-def test_truthful_mechanisms_show_no_violation(case):
-    market, costs = case
-    for mech in (get_mechanism("second_price"), RandomSerialPostedPrice()):
-        found = check_all(mech, costs, market, seed=3)
-        assert found["dsic"] == found["ir"] == found["monotone"] == []
-
-
-@settings(max_examples=100)
-@given(market_and_costs(unit_capacity=True, with_demand=True))
+@given(market_and_costs(with_demand=True))
 def test_randomness_is_held_fixed_while_a_seller_deviates(case):
-    # With a fresh order per call, a seller that loses the race while truthful could
-    # "gain" by a misreport that merely redraws the order.
+    # Random arrival order decides who sells under a posted price. Were the order redrawn
+    # per call, a seller that loses the race while truthful would "gain" by a misreport.
     market, costs = case
-    assert check_dsic(RandomSerialPostedPrice(), costs, market, seed=11) == []
+    found = check_all(RandomSerialPostedPrice(), costs, market, seed=11)
+    assert found == {"dsic": [], "ir": [], "budget_feasible": [], "monotone": []}
 
 
 def test_conditions_limit_where_a_claim_is_declared():
