@@ -1,0 +1,209 @@
+"""``MarketConfig``: everything one market run needs, read from TOML and validated.
+
+Unknown or invalid fields raise :class:`ConfigError`, a ``ValueError`` whose one-line
+message names the field (dotted path), the bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from agents.bidding import DEFAULT_MULTIPLIERS
+from agents.population import PopulationSpec
+from mechanisms.registry import UnknownMechanismError, get_mechanism
+from sim.corpus import ATTRIBUTES, DEFAULT_TARGET_WEIGHTS
+
+
+class ConfigError(ValueError):
+    """A config file or field is invalid; the message is one line naming the field."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PopulationConfig(_Section):
+    """The annotator population; fields and meaning as ``agents.population.PopulationSpec``.
+
+    Defaults differ from the spec's: costs are lognormal around 0.1 per label and correlate
+    with skill (experts cost more), and the judge mix includes spammers, so that buying
+    from the right annotators matters.
+    """
+
+    n_annotators: int = Field(24, ge=2, le=10_000)
+    cost_distribution: str = "lognorm"
+    cost_params: dict[str, float] = Field(default_factory=lambda: {"s": 0.5, "scale": 0.1})
+    skill_distribution: str = "beta"
+    skill_params: dict[str, float] = Field(default_factory=lambda: {"a": 2.0, "b": 2.0})
+    cost_skill_correlation: float = 0.6
+    judge_mix: dict[str, float] = Field(
+        default_factory=lambda: {"bradley_terry": 0.6, "lexicographic": 0.15, "spammer": 0.25}
+    )
+    weight_concentration: float = 30.0
+    lexicographic_threshold: float = 0.05
+    bidding_mix: dict[str, float] = Field(default_factory=lambda: {"truthful": 1.0})
+    markup: float = 0.2
+    equilibrium_units: int = 1
+    learning_multipliers: tuple[float, ...] = DEFAULT_MULTIPLIERS
+    learning_rate: float = 0.1
+    learning_exploration: float = 0.05
+    learning_utility_scale: float = 1.0
+    capacity: int = Field(8, ge=1, description="most labels one annotator sells per round")
+
+    @model_validator(mode="after")
+    def _valid_spec(self) -> PopulationConfig:
+        self.to_spec()
+        return self
+
+    def to_spec(self) -> PopulationSpec:
+        return PopulationSpec(**self.model_dump())
+
+
+class MechanismConfig(_Section):
+    name: str = "vcg"
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known(self) -> MechanismConfig:
+        try:
+            get_mechanism(self.name, **_mechanism_params(self.params))
+        except UnknownMechanismError as exc:
+            raise ValueError(str(exc).removeprefix("mechanism: ")) from None
+        return self
+
+
+class BuyerConfig(_Section):
+    budget: float = Field(48.0, ge=0)
+    rounds: int = Field(6, ge=1, le=1000)
+    demand_per_round: int = Field(48, ge=1)
+    labels_per_item: int = Field(1, ge=1, le=15)
+    target_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_TARGET_WEIGHTS))
+    golden_rate: float = Field(0.1, ge=0.0, lt=1.0)
+    item_selection: Literal["random", "uncertainty"] = "random"
+    feedback: bool = True
+    pacing: bool = True
+    aggregation: Literal["majority", "dawid_skene"] = "majority"
+    base_value: float = Field(1.0, gt=0, description="value of a perfectly reliable label")
+    valuation: Literal["optimistic", "mean"] = "optimistic"
+    optimism: float = Field(0.9, gt=0.5, lt=1.0, description="posterior quantile of optimism")
+    quality_prior: tuple[float, float] = Field(
+        (3.0, 1.0), description="Beta(alpha, beta) prior on every annotator's accuracy"
+    )
+
+    @field_validator("quality_prior")
+    @classmethod
+    def _prior(cls, prior: tuple[float, float]) -> tuple[float, float]:
+        if min(prior) <= 0:
+            raise ValueError("both Beta parameters must be > 0")
+        return prior
+
+    @field_validator("target_weights")
+    @classmethod
+    def _weights(cls, weights: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(weights) - set(ATTRIBUTES))
+        if unknown:
+            raise ValueError(f"unknown attribute(s) {unknown}; use {list(ATTRIBUTES)}")
+        if any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+            raise ValueError("weights must be >= 0 with a positive sum")
+        return weights
+
+
+class RewardModelConfig(_Section):
+    backbone: str = "minilm"
+    mode: Literal["finetune", "head"] = "finetune"
+    epochs: int = Field(1, ge=1, le=100)
+    batch_size: int = Field(16, ge=1)
+    learning_rate: float = Field(5e-5, gt=0)
+    max_length: int = Field(96, ge=8, le=2048)
+    eval_pairs: int = Field(300, ge=10, description="held-out gold pairs for reward accuracy")
+
+
+class MarketConfig(_Section):
+    """A whole market run. Every section has defaults; TOML overrides any field."""
+
+    seed: int = Field(0, ge=0)
+    corpus_seed: int = Field(0, ge=0)
+    population: PopulationConfig = Field(default_factory=PopulationConfig)
+    mechanism: MechanismConfig = Field(default_factory=MechanismConfig)
+    buyer: BuyerConfig = Field(default_factory=BuyerConfig)
+    reward_model: RewardModelConfig = Field(default_factory=RewardModelConfig)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MarketConfig:
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError(_one_line(exc)) from None
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> MarketConfig:
+        return cls.from_dict(read_toml(path))
+
+
+def _mechanism_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Mechanism parameters as the mechanism takes them (a named scipy distribution for myerson).
+
+    ``distribution = {name = "uniform", loc = 0, scale = 1}`` becomes the frozen
+    ``scipy.stats.uniform(loc=0, scale=1)``.
+    """
+    converted = dict(params)
+    spec = converted.get("distribution")
+    if isinstance(spec, dict):
+        converted["distribution"] = frozen_distribution(
+            spec.get("name", ""), {k: v for k, v in spec.items() if k != "name"}
+        )
+    return converted
+
+
+def frozen_distribution(name: str, params: dict[str, float]):
+    """``scipy.stats.<name>(**params)`` with errors that name the distribution field."""
+    from scipy import stats
+
+    family = getattr(stats, name, None)
+    if not isinstance(family, stats.rv_continuous):
+        raise ValueError(
+            f"distribution: {name!r} is not a continuous scipy.stats distribution "
+            "(e.g. uniform, lognorm, beta, gamma)"
+        )
+    try:
+        frozen = family(**params)
+        frozen.mean()
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"distribution: bad parameters {params} for {name!r} ({exc})") from None
+    return frozen
+
+
+def mechanism_from_config(config: MechanismConfig):
+    """Build the configured mechanism."""
+    return get_mechanism(config.name, **_mechanism_params(config.params))
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file; a missing or malformed file raises ``ConfigError`` naming it."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file; check the path") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file ({exc})") from None
+
+
+def _one_line(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"]) or "config"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown field; remove it or check its spelling"
+        value = error.get("input")
+        shown = "" if isinstance(value, dict) or error["type"] == "missing" else f" (got {value!r})"
+        parts.append(f"{field}: {message}{shown}")
+    return "; ".join(parts)

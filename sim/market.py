@@ -1,0 +1,440 @@
+"""``MarketModel``: the closed loop of DESIGN.md as a Mesa model, one round per ``step()``.
+
+A round:
+
+1. The buyer values a label from each annotator at ``base_value * max(2 q - 1, 0)``
+   (``agents.buyer.Buyer.value_per_label``) and sets the round's budget (even pacing, or
+   all that is left). ``q`` is the posterior mean of the annotator's accuracy, or with
+   ``valuation = "optimistic"`` (default) its ``optimism`` posterior quantile: optimism
+   in the face of uncertainty (the UCB principle, Auer, Cesa-Bianchi & Fischer 2002) so
+   that annotators never bought from, whose estimate stays at the prior, still get tried.
+2. Annotators ask; the mechanism clears ``Market(values, capacities, demand, budget)``.
+   A mechanism that does not declare ``budget_feasible`` cannot be trusted with the
+   budget, so the buyer scales every value by ``min(1, (budget / demand) / max value)``
+   first: every mechanism here pays at most the value per label (individual rationality
+   for the buyer), so spend stays within budget while the ranking of annotators by value
+   is kept and truthfulness is untouched (values are fixed before asks are seen).
+3. Bought labels are dealt out (``sim.assignment.deal_slots``): a ``golden_rate`` share
+   to golden items whose answer the buyer knows, the rest to items picked at random or
+   by the reward model's uncertainty (smallest ``|r(left) - r(right)|``).
+4. Winners label with their judges; labels are aggregated per item (majority or
+   one-coin Dawid-Skene) into training pairs.
+5. The reward model continues training on the round's pairs (so after round ``t`` it
+   has made ``epochs`` passes over every label bought so far, in purchase order) and
+   is scored on held-out gold pairs.
+6. Feedback (switchable): each annotator's Beta posterior counts golden answers as
+   right/wrong, and agreement with the reward model's pre-training prediction on
+   regular items as fractional evidence of weight ``max(0, 2 a - 1)``, where ``a``
+   is the model's last measured reward accuracy (a model at chance is no evidence).
+
+Everything random comes from the model's ``numpy.random.Generator`` (``Model(seed=...)``)
+and the reward model's seeded torch generator.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from agents.annotator import Annotator
+from agents.buyer import Buyer
+from agents.population import build_population
+from analysis import metrics
+from analysis.aggregation import PairwiseDawidSkene, majority_vote
+from analysis.intransitivity import cycle_rate_by_prompt
+from mechanisms import Market
+from sim.assignment import deal_slots
+from sim.config import MarketConfig, mechanism_from_config
+from sim.corpus import Corpus, builtin_corpus, weight_vector
+from sim.reward_model import RewardModel
+
+GOLD_POOL_SIZE = 200
+"""Train pairs set aside as golden items (answer known to the buyer), at most a tenth."""
+
+UNCERTAINTY_POOL_FACTOR = 4
+"""Uncertainty sampling scores this many random candidates per item it needs."""
+
+LABEL_COLUMNS = ("round", "worker", "pair_id", "left", "right", "label", "correct", "golden")
+TRANSACTION_COLUMNS = (*metrics.TRANSACTION_COLUMNS,)
+
+
+class MarketModel(mesa.Model):
+    """The preference-label market, built from a :class:`~sim.config.MarketConfig`.
+
+    Parameters
+    ----------
+    config : MarketConfig
+    corpus : Corpus, optional
+        Defaults to ``builtin_corpus(config.corpus_seed)``; must carry attribute scores.
+    reward_model : RewardModel, optional
+        Defaults to one built from ``config.reward_model`` with ``seed=config.seed``.
+    progress : bool
+        Show a progress bar over rounds (and the reward model's own for long fits).
+    """
+
+    def __init__(
+        self,
+        config: MarketConfig,
+        corpus: Corpus | None = None,
+        reward_model: RewardModel | None = None,
+        progress: bool = False,
+    ) -> None:
+        super().__init__(seed=config.seed)
+        self.config = config
+        self.progress = progress
+        self.corpus = builtin_corpus(config.corpus_seed) if corpus is None else corpus
+        if not self.corpus.has_attributes:
+            raise ValueError("corpus: the market needs attribute scores to judge and grade labels")
+        self.mechanism = mechanism_from_config(config.mechanism)
+        buyer = config.buyer
+        self.target_weights = weight_vector(buyer.target_weights)
+        self.sellers: list[Annotator] = build_population(
+            self, config.population.to_spec(), self.target_weights
+        )
+        self.buyer = Buyer(
+            self,
+            target_weights=self.target_weights,
+            budget=buyer.budget,
+            demand_per_round=buyer.demand_per_round,
+            n_rounds=buyer.rounds,
+            annotator_ids=[a.unique_id for a in self.sellers],
+            prior_alpha=buyer.quality_prior[0],
+            prior_beta=buyer.quality_prior[1],
+            base_value=buyer.base_value,
+        )
+        self._capacities = np.array([a.capacity for a in self.sellers])
+        self._costs = np.array([a.cost for a in self.sellers])
+        self._skills = np.array([a.skill for a in self.sellers])
+        self._ids = np.array([a.unique_id for a in self.sellers])
+        self._prompt_text = self.corpus.responses["prompt"].to_numpy(dtype=object)
+        self._prompt_id = self.corpus.responses["prompt_id"].to_numpy()
+        self._split_pairs()
+        rm = config.reward_model
+        self.reward_model = reward_model or RewardModel(
+            backbone=rm.backbone,
+            mode=rm.mode,
+            learning_rate=rm.learning_rate,
+            epochs=rm.epochs,
+            batch_size=rm.batch_size,
+            max_length=rm.max_length,
+            seed=config.seed,
+            progress=progress,
+        )
+        self.reward_accuracy_ = float("nan")
+        self.round_ = 0
+        self._last_asks = np.zeros(len(self.sellers))
+        self._last_values = np.zeros(len(self.sellers))
+        self._last_row: dict[str, float] = {}
+        self._labels: list[pd.DataFrame] = []
+        self.datacollector = mesa.DataCollector(
+            model_reporters={key: _reporter(key) for key in ROUND_METRICS},
+            agenttype_reporters={
+                Annotator: {
+                    "cost": "cost",
+                    "skill": "skill",
+                    "ask": lambda a: a.history[-1]["ask"],
+                    "units": lambda a: a.history[-1]["units"],
+                    "payment": lambda a: a.history[-1]["payment"],
+                    "utility": lambda a: a.history[-1]["utility"],
+                    "quality_estimate": lambda a: a.model.quality_of(a.unique_id),
+                }
+            },
+            tables={"transactions": list(TRANSACTION_COLUMNS)},
+        )
+
+    # ------------------------------------------------------------------ set-up
+
+    def _split_pairs(self) -> None:
+        """Gold pool and regular pool from the train split; evaluation pairs from test."""
+        train = self.corpus.pairs("train")
+        train = train.assign(gold_left=self.corpus.gold_left_wins(train, self.target_weights))
+        order = self.rng.permutation(len(train))
+        n_gold = min(GOLD_POOL_SIZE, len(train) // 10)
+        self.gold_pool = train.iloc[np.sort(order[:n_gold])].reset_index(drop=True)
+        self.regular_pool = train.iloc[np.sort(order[n_gold:])].reset_index(drop=True)
+        self._unlabelled = np.ones(len(self.regular_pool), dtype=bool)
+        test = self.corpus.pairs("test")
+        n_eval = min(self.config.reward_model.eval_pairs, len(test))
+        test = test.iloc[np.sort(self.rng.choice(len(test), n_eval, replace=False))]
+        self.eval_pairs = self._oriented(
+            test, self.corpus.gold_left_wins(test, self.target_weights)
+        )
+
+    def _oriented(self, pairs: pd.DataFrame, left_wins: np.ndarray) -> pd.DataFrame:
+        """``prompt, chosen, rejected`` texts with the winning side as ``chosen``."""
+        left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
+        chosen = np.where(left_wins, left, right)
+        rejected = np.where(left_wins, right, left)
+        return pd.DataFrame(
+            {
+                "prompt": self._prompt_text[chosen],
+                "chosen": self.corpus.texts(chosen),
+                "rejected": self.corpus.texts(rejected),
+            }
+        )
+
+    def _valued_quality(self) -> np.ndarray:
+        if self.config.buyer.valuation == "mean":
+            return self.buyer.quality_mean()
+        level = 2.0 * self.config.buyer.optimism - 1.0
+        return self.buyer.quality_interval(level)[1]
+
+    def quality_of(self, unique_id: int) -> float:
+        """The buyer's posterior mean quality of annotator ``unique_id``."""
+        return float(self.buyer.quality_mean()[self.buyer._positions([unique_id])[0]])
+
+    # ------------------------------------------------------------------ one round
+
+    def step(self) -> None:
+        buyer_cfg = self.config.buyer
+        values = self.buyer.value_per_label(self._valued_quality())
+        asks = np.array([a.make_ask() for a in self.sellers])
+        budget = self.buyer.round_budget() if buyer_cfg.pacing else self.buyer.remaining_budget
+        demand = buyer_cfg.demand_per_round
+        if not self.mechanism.properties.get("budget_feasible", False):
+            values = budget_safe_values(values, budget, demand)
+        market = Market(values=values, capacities=self._capacities, demand=demand, budget=budget)
+        outcome = self.mechanism.run(asks, market, self.rng)
+        self.buyer.record_round(outcome.spend)
+
+        slots = deal_slots(
+            outcome.allocation, buyer_cfg.labels_per_item, buyer_cfg.golden_rate, self.rng
+        )
+        items = self._select_items(slots.n_items)
+        regular = self._label(
+            slots.regular_seller, self.regular_pool.iloc[items[slots.regular_item]], golden=False
+        )
+        golden_rows = self.rng.choice(len(self.gold_pool), size=slots.golden_seller.size)
+        golden = self._label(slots.golden_seller, self.gold_pool.iloc[golden_rows], golden=True)
+        self._labels.append(pd.concat([regular, golden], ignore_index=True))
+
+        if buyer_cfg.feedback:
+            self._update_quality(regular, golden)
+        training = self._training_pairs(regular)
+        if len(training):
+            self.reward_model.fit(training)
+        self.reward_accuracy_ = self.reward_model.accuracy(self.eval_pairs)
+
+        for i, seller in enumerate(self.sellers):
+            seller.observe(asks[i], int(outcome.allocation[i]), float(outcome.payments[i]))
+        transactions = self._record_transactions(asks, values, outcome)
+        self._last_row = self._round_metrics(transactions, regular, values, demand)
+        self.round_ += 1
+        self.datacollector.collect(self)
+
+    def run(self) -> MarketModel:
+        """Run every configured round (with a progress bar when ``progress``)."""
+        for _ in tqdm(
+            range(self.config.buyer.rounds),
+            desc=f"{self.mechanism.name} rounds",
+            disable=not self.progress,
+            leave=False,
+        ):
+            self.step()
+        return self
+
+    # ------------------------------------------------------------------ pieces of a round
+
+    def _select_items(self, n_items: int) -> np.ndarray:
+        """Indices into the regular pool of ``n_items`` unlabelled pairs (then marked used)."""
+        candidates = np.flatnonzero(self._unlabelled)
+        if n_items > candidates.size:
+            raise ValueError(
+                f"buyer: the corpus has {candidates.size} unlabelled train pairs left but "
+                f"{n_items} are wanted; lower buyer.demand_per_round or buyer.rounds"
+            )
+        if self.config.buyer.item_selection == "uncertainty" and n_items > 0:
+            pool_size = min(candidates.size, UNCERTAINTY_POOL_FACTOR * n_items)
+            pool = self.rng.choice(candidates, size=pool_size, replace=False)
+            pairs = self.regular_pool.iloc[pool]
+            left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
+            margin = np.abs(self._scores(left) - self._scores(right))
+            chosen = pool[np.argsort(margin, kind="stable")[:n_items]]
+        else:
+            chosen = self.rng.choice(candidates, size=n_items, replace=False)
+        self._unlabelled[chosen] = False
+        return chosen
+
+    def _scores(self, response_ids: np.ndarray) -> np.ndarray:
+        return self.reward_model.score(
+            list(self._prompt_text[response_ids]), self.corpus.texts(response_ids)
+        )
+
+    def _label(
+        self, seller_positions: np.ndarray, pairs: pd.DataFrame, golden: bool
+    ) -> pd.DataFrame:
+        """Each listed seller judges its pair; one row per label (crowd-kit's format plus)."""
+        left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
+        left_wins = np.zeros(len(pairs), dtype=bool)
+        attrs_left = self.corpus.attribute_matrix(left)
+        attrs_right = self.corpus.attribute_matrix(right)
+        for position in np.unique(seller_positions):
+            rows = np.flatnonzero(seller_positions == position)
+            left_wins[rows] = self.sellers[position].label(attrs_left[rows], attrs_right[rows])
+        return pd.DataFrame(
+            {
+                "round": self.round_,
+                "worker": self._ids[seller_positions],
+                "pair_id": pairs["pair_id"].to_numpy(),
+                "left": left,
+                "right": right,
+                "label": np.where(left_wins, left, right),
+                "correct": left_wins == pairs["gold_left"].to_numpy(),
+                "golden": golden,
+            },
+            columns=list(LABEL_COLUMNS),
+        )
+
+    def _update_quality(self, regular: pd.DataFrame, golden: pd.DataFrame) -> None:
+        ids = golden["worker"].to_numpy()
+        right = golden["correct"].to_numpy(dtype=float)
+        if len(regular) and self.reward_model.n_pairs_fitted_ > 0:
+            weight = max(0.0, 2.0 * self.reward_accuracy_ - 1.0)
+            left, rgt = regular["left"].to_numpy(), regular["right"].to_numpy()
+            predicted_left = self._scores(left) > self._scores(rgt)
+            agrees = (regular["label"].to_numpy() == left) == predicted_left
+            ids = np.concatenate([ids, regular["worker"].to_numpy()])
+            right = np.concatenate([right, weight * agrees])
+            wrong_regular = weight * ~agrees
+        else:
+            wrong_regular = np.zeros(0)
+        wrong = np.concatenate([1.0 - golden["correct"].to_numpy(dtype=float), wrong_regular])
+        if ids.size:
+            self.buyer.update_quality(ids, right, wrong)
+
+    def _training_pairs(self, regular: pd.DataFrame) -> pd.DataFrame:
+        if regular.empty:
+            return pd.DataFrame(columns=["prompt", "chosen", "rejected"])
+        crowd = regular[["worker", "left", "right", "label"]]
+        if self.config.buyer.aggregation == "dawid_skene":
+            history = pd.concat([lab[~lab["golden"]] for lab in self._labels])
+            fitted = PairwiseDawidSkene().fit(history[["worker", "left", "right", "label"]])
+            this_round = pd.MultiIndex.from_frame(majority_input_pairs(crowd))
+            decided = fitted.labels_.set_index(["left", "right"]).reindex(this_round).dropna()
+            votes = decided.reset_index()
+        else:
+            votes = majority_vote(crowd)
+        winners = votes["label"].to_numpy()
+        left, right = votes["left"].to_numpy(), votes["right"].to_numpy()
+        return self._oriented(pd.DataFrame({"left": left, "right": right}), winners == left)
+
+    def _record_transactions(self, asks, values, outcome) -> pd.DataFrame:
+        traded = np.flatnonzero((outcome.allocation > 0) | (outcome.payments != 0))
+        rows = pd.DataFrame(
+            {
+                "round": self.round_,
+                "annotator": self._ids[traded],
+                "units": outcome.allocation[traded],
+                "ask": asks[traded],
+                "payment": outcome.payments[traded],
+                "cost": self._costs[traded],
+                "value": values[traded],
+                "skill": self._skills[traded],
+            },
+            columns=list(TRANSACTION_COLUMNS),
+        )
+        for row in rows.to_dict("records"):
+            self.datacollector.add_table_row("transactions", row)
+        return rows
+
+    def _round_metrics(self, transactions, regular, values, demand) -> dict[str, float]:
+        first_best = metrics.max_welfare(values, self._costs, self._capacities, demand)
+        realised = metrics.welfare(transactions)
+        spend = metrics.spend(transactions)
+        purchased = pd.concat([lab[~lab["golden"]] for lab in self._labels])
+        skills = pd.Series(self._skills, index=self._ids)
+        return {
+            "round": self.round_,
+            "spend": spend,
+            "cumulative_spend": self.buyer.spent_,
+            "labels": metrics.labels_bought(transactions),
+            "label_accuracy": float(regular["correct"].mean()) if len(regular) else float("nan"),
+            "reward_accuracy": self.reward_accuracy_,
+            "accuracy_per_dollar": metrics.accuracy_per_dollar(
+                self.reward_accuracy_, self.buyer.spent_
+            ),
+            "buyer_utility": metrics.buyer_utility(transactions),
+            "seller_surplus": metrics.seller_surplus(transactions),
+            "welfare": realised,
+            "efficiency": metrics.allocative_efficiency(realised, first_best),
+            "overpayment": metrics.overpayment(transactions),
+            "top_skill_spend_share": metrics.top_skill_spend_share(transactions, skills),
+            "cycle_rate": _pooled_cycle_rate(purchased, self._prompt_id),
+            "mean_value": float(np.mean(values)),
+        }
+
+    # ------------------------------------------------------------------ results
+
+    def labels(self) -> pd.DataFrame:
+        """Every label bought so far (regular and golden)."""
+        if not self._labels:
+            return pd.DataFrame(columns=list(LABEL_COLUMNS))
+        return pd.concat(self._labels, ignore_index=True)
+
+    def results(self) -> dict[str, pd.DataFrame]:
+        """``rounds`` (model level), ``annotators`` (per annotator per round),
+        ``transactions`` and ``labels`` as DataFrames."""
+        annotators = self.datacollector.get_agenttype_vars_dataframe(Annotator).reset_index()
+        annotators = annotators.rename(columns={"Step": "round", "AgentID": "annotator"})
+        annotators["round"] -= 1
+        return {
+            "rounds": self.datacollector.get_model_vars_dataframe().reset_index(drop=True),
+            "annotators": annotators,
+            "transactions": self.datacollector.get_table_dataframe("transactions"),
+            "labels": self.labels(),
+        }
+
+
+ROUND_METRICS = (
+    "round",
+    "spend",
+    "cumulative_spend",
+    "labels",
+    "label_accuracy",
+    "reward_accuracy",
+    "accuracy_per_dollar",
+    "buyer_utility",
+    "seller_surplus",
+    "welfare",
+    "efficiency",
+    "overpayment",
+    "top_skill_spend_share",
+    "cycle_rate",
+    "mean_value",
+)
+
+
+def _reporter(key: str):
+    return lambda model: model._last_row[key]
+
+
+def budget_safe_values(values: np.ndarray, budget: float, demand: int) -> np.ndarray:
+    """Scale values so the highest is at most ``budget / demand``.
+
+    A mechanism that pays each unit at most its value then spends at most ``budget``
+    on ``demand`` units, whatever the asks.
+    """
+    top = float(np.max(values)) if len(values) else 0.0
+    cap = budget / demand if demand > 0 else 0.0
+    if top <= cap or top == 0:
+        return values
+    return values * (cap / top)
+
+
+def majority_input_pairs(crowd: pd.DataFrame) -> pd.DataFrame:
+    """The distinct unordered pairs of ``crowd`` in canonical (sorted) orientation."""
+    low = np.minimum(crowd["left"].to_numpy(), crowd["right"].to_numpy())
+    high = np.maximum(crowd["left"].to_numpy(), crowd["right"].to_numpy())
+    return pd.DataFrame({"left": low, "right": high}).drop_duplicates()
+
+
+def _pooled_cycle_rate(purchased: pd.DataFrame, prompt_id: np.ndarray) -> float:
+    """Mean over prompts of the share of fully labelled response triples that are cyclic."""
+    if purchased.empty:
+        return float("nan")
+    crowd = purchased[["worker", "left", "right", "label"]]
+    items = np.union1d(crowd["left"].to_numpy(), crowd["right"].to_numpy())
+    rates = cycle_rate_by_prompt(crowd, pd.Series(prompt_id[items], index=items))
+    return float(rates.mean()) if rates.notna().any() else float("nan")
