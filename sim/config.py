@@ -120,6 +120,7 @@ class RewardModelConfig(_Section):
     learning_rate: float = Field(5e-5, gt=0)
     max_length: int = Field(96, ge=8, le=2048)
     eval_pairs: int = Field(300, ge=10, description="held-out gold pairs for reward accuracy")
+    torch_threads: int | None = Field(None, ge=1, description="None: a default for this machine")
 
 
 class MarketConfig(_Section):

@@ -120,6 +120,7 @@ class MarketModel(mesa.Model):
             batch_size=rm.batch_size,
             max_length=rm.max_length,
             seed=config.seed,
+            torch_threads=rm.torch_threads,
             progress=progress,
         )
         self.reward_accuracy_ = float("nan")
