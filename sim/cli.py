@@ -122,6 +122,12 @@ def _found_text(finding: PropertyFinding) -> str:
     return f"{finding.violated_claimed} within {finding.condition}, {outside} outside"
 
 
+def _checked_text(finding: PropertyFinding) -> str:
+    if finding.condition is None:
+        return str(finding.checked)
+    return f"{finding.checked} ({finding.claimed} within {finding.condition})"
+
+
 def _verdict(finding: PropertyFinding) -> str:
     if not finding.declared:
         return "not claimed"
@@ -180,7 +186,7 @@ def check(
         table.add_row(
             finding.property,
             _claim_text(mechanism, finding.property),
-            str(finding.checked),
+            _checked_text(finding),
             _found_text(finding),
             _verdict(finding),
         )
