@@ -56,6 +56,7 @@ class AskPlusBonus:
         "budget_feasible": False,
         "monotone": True,
     }
+
     def __init__(self, bonus: float = 0.01):
         self.bonus = bonus
 
