@@ -86,6 +86,10 @@ class PopulationSpec:
     capacity : int
         Labels each annotator can supply per round (>= 0).
 
+    judge_noise : float
+        ``base`` of ``agents.judges.temperature_from_skill`` (> 0): the noise of a judge of
+        skill 0, less the floor.
+
     Judge noise follows skill through ``agents.judges.temperature_from_skill``: it is the
     Bradley-Terry temperature, the Thurstone noise and the lexicographic perception noise.
     """
@@ -115,6 +119,7 @@ class PopulationSpec:
     learning_exploration: float = 0.05
     learning_utility_scale: float = 1.0
     capacity: int = 10
+    judge_noise: float = 0.5
 
     def __post_init__(self) -> None:
         _whole("n_annotators", self.n_annotators, least=1)
@@ -131,6 +136,8 @@ class PopulationSpec:
             raise ValueError(
                 f"weight_concentration: must be > 0 (or inf), got {self.weight_concentration!r}"
             )
+        if not (np.isfinite(self.judge_noise) and self.judge_noise > 0):
+            raise ValueError(f"judge_noise: must be a finite number > 0, got {self.judge_noise!r}")
         if not (np.isfinite(self.lexicographic_threshold) and self.lexicographic_threshold >= 0):
             raise ValueError("lexicographic_threshold: must be a finite number >= 0")
         bidders = self.bidding_mix
@@ -240,7 +247,7 @@ def draw_costs_and_skills(
 
 
 def _judge(kind: str, weights: np.ndarray, skill: float, spec: PopulationSpec):
-    noise = temperature_from_skill(skill)
+    noise = temperature_from_skill(skill, base=spec.judge_noise)
     if kind == "bradley_terry":
         return BradleyTerryJudge(weights, temperature=noise)
     if kind == "thurstone":

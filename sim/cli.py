@@ -204,3 +204,60 @@ def check(
         typer.echo(f"FAIL: {mech} violates its declared {', '.join(broken)}")
         raise typer.Exit(1)
     typer.echo(f"OK: no violation of a property {mech} declares")
+
+
+def _print_summary(summary, title: str) -> None:
+    table = Table(title=title)
+    table.add_column("mechanism")
+    for column in summary.columns:
+        table.add_column(column.replace("_", " "), justify="right")
+    for name, row in summary.iterrows():
+        table.add_row(str(name), *[f"{value:.3f}" for value in row])
+    Console().print(table)
+
+
+def _write_comparison(out: str, overwrite: bool, base, mechanisms: dict, title: str) -> None:
+    from sim.comparison import write_comparison
+    from sim.output import check_output_dir
+
+    try:
+        path = check_output_dir(out, overwrite)
+        summary = write_comparison(path, base, mechanisms, title=title)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    _print_summary(summary, title)
+    typer.echo(f"wrote {path / 'report.md'} (figures, results/*.parquet, manifest.json beside it)")
+
+
+@app.command()
+def run(
+    config: str = typer.Argument(..., help="A MarketConfig TOML file (see examples/)."),
+    out: str = typer.Option(None, "--out", "-o", help="Output folder [default: out/<config>]."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out."),
+) -> None:
+    """Run one market from a TOML config and write results, manifest and report."""
+    from pathlib import Path
+
+    from sim.config import MarketConfig
+
+    try:
+        market = MarketConfig.from_toml(config)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    name = market.mechanism.name
+    mechanisms = {name: {"mechanism": {"params": market.mechanism.params}}}
+    target = out or str(Path("out") / Path(config).stem)
+    _write_comparison(target, overwrite, market, mechanisms, f"prefmarket run {config}")
+
+
+@app.command()
+def demo(
+    out: str = typer.Option("out/demo", "--out", "-o", help="Output folder."),
+    fast: bool = typer.Option(False, "--fast", help="Head mode and 4 rounds (about 1-2 min)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out."),
+) -> None:
+    """Compare six mechanisms on one population and budget with a real MiniLM reward model."""
+    from sim.comparison import DEMO_MECHANISMS, demo_config
+
+    title = "prefmarket demo" + (" (--fast)" if fast else "")
+    _write_comparison(out, overwrite, demo_config(fast), DEMO_MECHANISMS, title)

@@ -41,7 +41,7 @@ class PopulationConfig(_Section):
     skill_params: dict[str, float] = Field(default_factory=lambda: {"a": 2.0, "b": 2.0})
     cost_skill_correlation: float = 0.6
     judge_mix: dict[str, float] = Field(
-        default_factory=lambda: {"bradley_terry": 0.6, "lexicographic": 0.15, "spammer": 0.25}
+        default_factory=lambda: {"bradley_terry": 0.7, "lexicographic": 0.15, "spammer": 0.15}
     )
     weight_concentration: float = 30.0
     lexicographic_threshold: float = 0.05
@@ -53,6 +53,7 @@ class PopulationConfig(_Section):
     learning_exploration: float = 0.05
     learning_utility_scale: float = 1.0
     capacity: int = Field(8, ge=1, description="most labels one annotator sells per round")
+    judge_noise: float = 0.2
 
     @model_validator(mode="after")
     def _valid_spec(self) -> PopulationConfig:

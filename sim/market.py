@@ -10,10 +10,11 @@ A round:
    that annotators never bought from, whose estimate stays at the prior, still get tried.
 2. Annotators ask; the mechanism clears ``Market(values, capacities, demand, budget)``.
    A mechanism that does not declare ``budget_feasible`` cannot be trusted with the
-   budget, so the buyer scales every value by ``min(1, (budget / demand) / max value)``
-   first: every mechanism here pays at most the value per label (individual rationality
-   for the buyer), so spend stays within budget while the ranking of annotators by value
-   is kept and truthfulness is untouched (values are fixed before asks are seen).
+   budget, so the buyer offers it values scaled by ``min(1, (budget / demand) / max
+   value)``: every mechanism here pays at most the offered value per label (individual
+   rationality for the buyer), so spend stays within budget while the ranking of
+   annotators by value is kept and truthfulness is untouched (values are fixed before asks
+   are seen). Welfare and buyer utility are always measured at the unscaled values.
 3. Bought labels are dealt out (``sim.assignment.deal_slots``): a ``golden_rate`` share
    to golden items whose answer the buyer knows, the rest to items picked at random or
    by the reward model's uncertainty (smallest ``|r(left) - r(right)|``).
@@ -194,9 +195,10 @@ class MarketModel(mesa.Model):
         asks = np.array([a.make_ask() for a in self.sellers])
         budget = self.buyer.round_budget() if buyer_cfg.pacing else self.buyer.remaining_budget
         demand = buyer_cfg.demand_per_round
+        offered = values
         if not self.mechanism.properties.get("budget_feasible", False):
-            values = budget_safe_values(values, budget, demand)
-        market = Market(values=values, capacities=self._capacities, demand=demand, budget=budget)
+            offered = budget_safe_values(values, budget, demand)
+        market = Market(values=offered, capacities=self._capacities, demand=demand, budget=budget)
         outcome = self.mechanism.run(asks, market, self.rng)
         self.buyer.record_round(outcome.spend)
 

@@ -108,6 +108,17 @@ def test_skilled_annotators_get_less_noisy_judges():
     assert stats.spearmanr(skills, temperatures).statistic == pytest.approx(-1.0)
 
 
+def test_judge_noise_sets_the_temperature_of_an_unskilled_judge():
+    # temperature = judge_noise * (1 - skill) + 0.02, so halving judge_noise takes each
+    # annotator's temperature t to (t - 0.02) / 2 + 0.02 (same seed, same skills).
+    temperatures = {}
+    for noise in (0.5, 0.25):
+        spec = PopulationSpec(n_annotators=50, judge_mix={"bradley_terry": 1.0}, judge_noise=noise)
+        population = build_population(mesa.Model(seed=3), spec, TARGET)
+        temperatures[noise] = np.array([a.judge.temperature for a in population])
+    np.testing.assert_allclose(temperatures[0.25], (temperatures[0.5] - 0.02) / 2 + 0.02)
+
+
 def test_same_seed_same_population_and_different_seed_differs():
     spec = PopulationSpec(
         n_annotators=30, bidding_mix={"truthful": 0.5, "learning": 0.5}, cost_skill_correlation=0.5
@@ -159,6 +170,7 @@ def test_population_agents_work_in_a_round():
         ({"bidding_mix": {"truthful": 1.2, "markup": -0.2}}, "bidding_mix"),
         ({"weight_concentration": 0.0}, "weight_concentration"),
         ({"capacity": -1}, "capacity"),
+        ({"judge_noise": 0.0}, "judge_noise"),
         ({"bidding_mix": {"markup": 1.0}, "markup": -2.0}, "markup"),
         ({"bidding_mix": {"equilibrium": 1.0}, "equilibrium_units": 20}, "equilibrium_units"),
         ({"bidding_mix": {"learning": 1.0}, "learning_rate": -1.0}, "learning_rate"),
