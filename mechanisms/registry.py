@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from importlib.metadata import entry_points
 
@@ -25,7 +26,9 @@ class UnknownMechanismError(ValueError):
     """Raised for a name that is neither registered nor an importable ``module:Class``."""
 
 
+@functools.cache
 def _plugins() -> dict[str, str]:
+    """Mechanisms registered by installed packages (read once per process)."""
     return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 
@@ -43,7 +46,7 @@ def _load(path: str, shown_as: str):
         )
     try:
         module = importlib.import_module(module_name)
-    except Exception as exc:  # noqa: BLE001 - any import failure is a user error here
+    except Exception as exc:  # any failure to import a user's module is bad input
         raise UnknownMechanismError(
             f"mechanism: cannot import module {module_name!r} ({type(exc).__name__}: {exc}); "
             "check the import path and that the package is installed"
