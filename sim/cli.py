@@ -235,17 +235,15 @@ def run(
     out: str = typer.Option(None, "--out", "-o", help="Output folder [default: out/<config>]."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out."),
 ) -> None:
-    """Run one market from a TOML config and write results, manifest and report."""
+    """Run a market from a TOML config (and each [compare.<mechanism>]); write the report."""
     from pathlib import Path
 
-    from sim.config import MarketConfig
+    from sim.comparison import load_run_file
 
     try:
-        market = MarketConfig.from_toml(config)
+        market, mechanisms = load_run_file(config)
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    name = market.mechanism.name
-    mechanisms = {name: {"mechanism": {"params": market.mechanism.params}}}
     target = out or str(Path("out") / Path(config).stem)
     _write_comparison(target, overwrite, market, mechanisms, f"prefmarket run {config}")
 

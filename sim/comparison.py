@@ -14,7 +14,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from analysis.report import write_report
-from sim.config import MarketConfig
+from sim.config import ConfigError, MarketConfig, read_toml
 from sim.market import MarketModel
 from sim.output import manifest, staged_dir, write_json, write_tables
 
@@ -52,6 +52,37 @@ def mechanism_config(base: MarketConfig, name: str, overrides: dict) -> MarketCo
     for section, fields in overrides.items():
         data[section] = {**data[section], **fields}
     return MarketConfig.from_dict(data)
+
+
+def load_run_file(path: str | Path) -> tuple[MarketConfig, dict[str, dict]]:
+    """Read a run file: a MarketConfig TOML, optionally with ``[compare.<mechanism>]`` tables.
+
+    Without ``compare`` the file runs its own ``[mechanism]``. With it, each named
+    mechanism runs on the same config, its table holding per-section overrides (such as
+    ``mechanism = {params = {price = 0.1}}``). Every resulting config is validated
+    before anything runs; errors name the mechanism and field.
+    """
+    data = read_toml(path)
+    compare = data.pop("compare", None)
+    base = MarketConfig.from_dict(data)
+    if compare is None:
+        return base, {base.mechanism.name: {"mechanism": {"params": base.mechanism.params}}}
+    if not isinstance(compare, dict) or not compare:
+        raise ConfigError(
+            "compare: expected tables [compare.<mechanism>] (possibly empty), one per mechanism"
+        )
+    for name, overrides in compare.items():
+        if not isinstance(overrides, dict) or any(
+            not isinstance(fields, dict) for fields in overrides.values()
+        ):
+            raise ConfigError(f"compare.{name}: expected section tables such as mechanism = {{}}")
+        try:
+            mechanism_config(base, name, overrides)
+        except ConfigError as exc:
+            raise ConfigError(f"compare.{name}: {exc}") from None
+        except KeyError as exc:
+            raise ConfigError(f"compare.{name}: unknown section {exc}") from None
+    return base, compare
 
 
 def run_comparison(
