@@ -175,14 +175,10 @@ class SweepConfig(BaseModel):
             raise ConfigError(f"base: {exc}") from None
         for name in self.axes:
             _check_axis_name(name)
-        for name, values in self.grid.items():
-            for value in values:
-                _resolved(base, {name: value}, f"grid axis {name} = {value!r}")
         seeds = self.run_seeds()
         specs = []
         for point in self.points():
-            where = "axis point " + ", ".join(f"{k} = {v!r}" for k, v in point.items())
-            config = _resolved(base, point, where)
+            config = _resolved(base, point)
             for index, seed in enumerate(seeds):
                 seeded = config.model_copy(update={"seed": seed})
                 specs.append(RunSpec(run_key(seeded), seeded, point, index))
@@ -232,14 +228,30 @@ def _with_sweep_defaults(base: dict[str, Any]) -> dict[str, Any]:
     return base
 
 
-def _resolved(base: dict[str, Any], point: dict[str, Any], where: str) -> MarketConfig:
+def _resolved(base: dict[str, Any], point: dict[str, Any]) -> MarketConfig:
+    """The config at ``point``; an invalid one raises naming the axis at fault.
+
+    The culprit is the first axis whose value alone (on the base) is invalid; when only
+    the combination is invalid (e.g. ``posted_price`` without a price), the whole point.
+    """
+    try:
+        return MarketConfig.from_dict(_apply(base, point))
+    except ConfigError as exc:
+        error = exc
+    for name, value in point.items():
+        try:
+            MarketConfig.from_dict(_apply(base, {name: value}))
+        except ConfigError as alone:
+            raise ConfigError(f"axis {name} = {value!r}: {alone}") from None
+    where = ", ".join(f"{name} = {value!r}" for name, value in point.items())
+    raise ConfigError(f"axis point {where}: {error}") from None
+
+
+def _apply(base: dict[str, Any], point: dict[str, Any]) -> dict[str, Any]:
     data = base
     for name, value in point.items():
         data = set_dotted(data, name, value)
-    try:
-        return MarketConfig.from_dict(data)
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
+    return data
 
 
 def _check_axis_name(name: str) -> None:
