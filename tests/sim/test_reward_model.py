@@ -54,7 +54,9 @@ def gold_pairs(corpus, split, n, seed):
 
 @pytest.fixture(scope="module")
 def test_pairs(corpus):
-    return gold_pairs(corpus, "test", 300, seed=1)
+    """Every held-out pair (2,430 pairs, but only 540 distinct responses to score)."""
+    pairs = corpus.pairs("test")
+    return to_trl(labels_from(corpus, pairs, 0.0, seed=1), corpus.responses)
 
 
 @pytest.fixture(scope="module")
@@ -67,14 +69,18 @@ def tiny_pairs(corpus):
 
 @pytest.mark.slow
 def test_finetune_lifts_heldout_accuracy_and_moves_every_backbone_weight(corpus, test_pairs):
-    train = gold_pairs(corpus, "train", 200, seed=0)
-    model = RewardModel(mode="finetune", epochs=3, seed=0, progress=False)
+    # 800 pairs, one epoch (50 steps): with 200 pairs accuracy plateaus near 0.71, because a
+    # third of the test pairs turn on a fact (right or wrong capital, date, ...) that a model
+    # cannot learn from other prompts' pairs; those stay near chance at any training size.
+    train = gold_pairs(corpus, "train", 800, seed=0)
+    model = RewardModel(mode="finetune", epochs=1, seed=0, progress=False)
     before_weights = {name: p.detach().clone() for name, p in model.network.named_parameters()}
     before = model.accuracy(test_pairs)
     model.fit(train)
     after = model.accuracy(test_pairs)
-    # Near chance before: within 3 standard errors of 0.5 for 300 pairs (SE ~ 0.029).
-    assert abs(before - 0.5) < 0.09
+    # Near chance before: a random head ranks pairs at about 0.5 (SE ~ 0.01 over 2,430 pairs,
+    # larger in truth because pairs share responses).
+    assert abs(before - 0.5) < 0.1
     assert after >= 0.75
     unchanged = [
         name
@@ -105,14 +111,16 @@ def test_spammer_labels_hurt_and_weights_undo_the_harm(corpus, test_pairs):
     noisy = to_trl(labels_from(corpus, pairs, SPAMMER_SHARE, seed=3), corpus.responses)
     careful_only = (noisy["worker"] == "careful").to_numpy(dtype=float)
 
+    model = RewardModel(mode="head", seed=0, progress=False)
+
     def accuracy(train, weights=None):
-        model = RewardModel(mode="head", seed=0, progress=False)
-        return model.fit(train, weights=weights).accuracy(test_pairs)
+        # Each fit restarts from the pretrained backbone; the cached embeddings are reused.
+        return model.fit(train, weights=weights, from_scratch=True).accuracy(test_pairs)
 
     clean_accuracy = accuracy(clean)
     noisy_accuracy = accuracy(noisy)
     weighted_accuracy = accuracy(noisy, weights=careful_only)
-    # 300 test pairs: a gap of 0.05 is about 1.7 standard errors of one accuracy.
+    # 2,430 test pairs: a gap of 0.05 is several standard errors of one accuracy.
     assert clean_accuracy - noisy_accuracy >= 0.05
     assert weighted_accuracy - noisy_accuracy >= 0.03
 
