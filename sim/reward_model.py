@@ -36,7 +36,8 @@ batch, as HF's ``group_by_length`` does):
   uses it are scored from that one encoding (pairs in a market share responses);
 - batches are padded to their longest member only, and pairs are bucketed: within shuffled
   chunks of 16 batches, pairs are sorted by prompt and length, cut into batches, and the batch
-  order is shuffled;
+  order is shuffled (chunks of a whole epoch share more texts but made batches so alike that
+  held-out accuracy fell, 0.760 -> 0.728 on 800 pairs);
 - every text is tokenised once and the token ids are cached across epochs and ``fit`` calls;
 - evaluation runs under ``torch.inference_mode`` on length-sorted unique texts;
 - AdamW uses torch's fused kernel (the same update as the per-tensor loop, in one pass).
