@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 from mechanisms import PROPERTY_NAMES, available_mechanisms, get_mechanism
 from mechanisms.properties import Violation
 from mechanisms.property_survey import PropertyFinding, survey_properties
+from sim.sweep_cli import report_command, sweep_command
 
 #: Parameters for built-in mechanisms that cannot be built without them; ``--param`` overrides.
 BUILTIN_PARAMS: dict[str, dict[str, object]] = {"posted_price": {"price": 0.5}}
@@ -235,7 +236,7 @@ def run(
     out: str = typer.Option(None, "--out", "-o", help="Output folder [default: out/<config>]."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out."),
 ) -> None:
-    """Run a market from a TOML config (and each [compare.<mechanism>]); write the report."""
+    """Run a market from a TOML config, or compare mechanisms on it; write the report."""
     from pathlib import Path
 
     from sim.comparison import load_run_file
@@ -259,3 +260,7 @@ def demo(
 
     title = "prefmarket demo" + (" (--fast)" if fast else "")
     _write_comparison(out, overwrite, demo_config(fast), DEMO_MECHANISMS, title)
+
+
+app.command("sweep")(sweep_command)
+app.command("report")(report_command)
