@@ -9,7 +9,7 @@ Dask workers on other machines need no shared file system.
 - ``serial``: one run after another in this process.
 - ``processes``: ``concurrent.futures.ProcessPoolExecutor`` with ``workers`` processes
   started by ``spawn`` (a forked copy of a process that has used torch's thread pools can
-  deadlock).
+  deadlock), each single-threaded (``SINGLE_THREAD_ENVIRONMENT``).
 - ``dask``: ``dask.distributed``; with no ``scheduler`` an embedded ``LocalCluster`` of
   ``workers`` single-threaded processes, else ``Client(scheduler)`` on an existing cluster
   whose workers have prefmarket installed.
@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import multiprocessing
+import os
 import time
 import traceback
 from collections.abc import Iterator
@@ -35,6 +36,15 @@ from sim.result_store import ResultStore
 from sim.sweep_config import RunSpec, SweepConfig
 
 EXECUTORS = ("serial", "processes", "dask")
+SINGLE_THREAD_ENVIRONMENT = {
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+"""Environment of local worker processes: one thread each for the BLAS and OpenMP pools and
+the tokenizer, as ``dask.distributed`` sets for its own workers, so that ``workers``
+processes use ``workers`` cores rather than competing for them."""
 Executor = Literal["serial", "processes", "dask"]
 
 
@@ -191,13 +201,31 @@ def _processes(specs: list[RunSpec], workers: int, scheduler: str | None) -> Ite
     if not specs:
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with (
+        _environment(SINGLE_THREAD_ENVIRONMENT),
+        ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
+    ):
         futures = {pool.submit(execute_run, spec.key, spec.config): spec.key for spec in specs}
         for future in as_completed(futures):
             try:
                 yield future.result()
             except Exception as exc:
                 yield _crashed(futures[future], exc)
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables (inherited by processes started meanwhile), then restore."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _dask(specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator[RunResult]:
