@@ -139,7 +139,7 @@ class MarketConfig(_Section):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise ConfigError(_one_line(exc)) from None
+            raise ConfigError(validation_message(exc)) from None
 
     @classmethod
     def from_toml(cls, path: str | Path) -> MarketConfig:
@@ -198,7 +198,7 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read config file ({exc})") from None
 
 
-def _one_line(exc: ValidationError) -> str:
+def validation_message(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors():
         field = ".".join(str(p) for p in error["loc"]) or "config"

@@ -18,7 +18,6 @@ Dask workers on other machines need no shared file system.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import multiprocessing
 import os
 import time
@@ -123,11 +122,6 @@ def run_sweep(
         raise ValueError(f"--workers: got {workers}; give at least 1")
     if scheduler is not None and executor != "dask":
         raise ValueError("--scheduler: only used with --executor dask; add it or drop --scheduler")
-    if executor == "dask" and importlib.util.find_spec("distributed") is None:
-        raise ValueError(
-            "--executor dask: dask.distributed is not installed; "
-            "pip install 'prefmarket[dask]' (or 'dask[distributed]')"
-        )
     specs = sweep.resolve()
     counts = SweepCounts()
     with store.writing():

@@ -49,7 +49,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from scipy.stats import qmc
 
-from sim.config import ConfigError, MarketConfig, _one_line, read_toml
+from sim.config import ConfigError, MarketConfig, read_toml, validation_message
 
 SWEPT_BY_SWEEP = ("seed",)
 """MarketConfig fields the sweep sets itself, so they cannot be axes."""
@@ -116,7 +116,7 @@ class SweepConfig(BaseModel):
         try:
             sweep = cls.model_validate(data)
         except ValidationError as exc:
-            raise ConfigError(_one_line(exc)) from None
+            raise ConfigError(validation_message(exc)) from None
         sweep.resolve()
         return sweep
 
