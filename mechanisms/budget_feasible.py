@@ -86,7 +86,7 @@ class BudgetFeasible:
         queued_ratio = ratio[queue.sellers]
         queued_value = values[queue.sellers]
         value_before = np.cumsum(queue.capacities * queued_value) - queue.capacities * queued_value
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             room = np.floor((budget / queued_ratio - value_before) / queued_value)
         passing = np.clip(np.where(queued_ratio > 0, room, np.inf), 0, queue.capacities)
         full = passing >= queue.capacities
