@@ -19,16 +19,16 @@ import pandas as pd
 
 SUMMARY_COLUMNS = {
     "cumulative_spend": "spend",
-    "labels": "labels bought",
-    "label_accuracy": "label accuracy",
-    "reward_accuracy": "reward accuracy",
-    "accuracy_per_dollar": "accuracy gain per $",
+    "labels": "labels",
+    "label_accuracy": "label acc.",
+    "reward_accuracy": "reward acc.",
+    "accuracy_per_dollar": "acc. gain per $",
     "buyer_utility": "buyer utility",
     "seller_surplus": "seller surplus",
     "welfare": "welfare",
     "efficiency": "efficiency",
     "overpayment": "overpayment",
-    "top_skill_spend_share": "top-skill spend share",
+    "top_skill_spend_share": "top-skill share",
 }
 SKILL_BANDS = ("bottom quartile", "second quartile", "third quartile", "top quartile")
 

@@ -208,18 +208,26 @@ def check(
 
 
 def _print_summary(summary, title: str) -> None:
+    """Metrics as rows and mechanisms as columns, so six mechanisms fit 80 columns."""
+    from analysis.report import SUMMARY_COLUMNS
+
     table = Table(title=title)
-    table.add_column("mechanism")
+    table.add_column("metric", no_wrap=True)
+    for name in summary.index:
+        table.add_column(str(name).replace("_", " "), justify="right")
     for column in summary.columns:
-        table.add_column(column.replace("_", " "), justify="right")
-    for name, row in summary.iterrows():
-        table.add_row(str(name), *[f"{value:.3f}" for value in row])
+        values = [f"{value:.3g}" for value in summary[column]]
+        table.add_row(SUMMARY_COLUMNS.get(column, column), *values)
     Console().print(table)
 
 
 def _write_comparison(out: str, overwrite: bool, base, mechanisms: dict, title: str) -> None:
+    from transformers.utils import logging as transformers_logging
+
     from sim.comparison import write_comparison
     from sim.output import check_output_dir
+
+    transformers_logging.disable_progress_bar()  # one "Loading weights" bar per market is noise
 
     try:
         path = check_output_dir(out, overwrite)

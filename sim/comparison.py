@@ -22,16 +22,20 @@ DEMO_MECHANISMS: dict[str, dict] = {
     "vcg": {},
     "uniform_price": {},
     "posted_price": {"mechanism": {"params": {"price": 0.1}}},
-    "first_price": {},
+    "first_price": {"population": {"bidding_mix": {"equilibrium": 1.0}, "equilibrium_units": 6}},
     "budget_feasible": {},
     "vickrey_feedback": {
         "mechanism": {"params": {"labels_per_item": 2}},
         "buyer": {"labels_per_item": 2},
     },
 }
-"""The demo's mechanisms, each with its config overrides. The posted price is the median
-cost of the default population (lognormal, scale 0.1); vickrey_feedback buys two labels per
-item from different annotators, as in the seed paper."""
+"""The demo's mechanisms, each with its config overrides. Sellers ask truthfully, their
+dominant strategy under the truthful mechanisms; under first price (pay-as-bid) they play
+the symmetric Bayes-Nash equilibrium ask instead, for the 6 = demand / capacity winning
+sellers of a round (``agents.bidding.PayAsBidEquilibrium``; exact for unit supply, a
+benchmark here). The posted price is the median cost of the default population
+(lognormal, scale 0.1); vickrey_feedback buys two labels per item from different
+annotators, as in the seed paper."""
 
 DEMO_FULL = {"reward_model": {"mode": "finetune", "epochs": 1}}
 DEMO_FAST = {
