@@ -37,10 +37,10 @@ benchmark here). The posted price is the median cost of the default population
 (lognormal, scale 0.1); vickrey_feedback buys two labels per item from different
 annotators, as in the seed paper."""
 
-DEMO_FULL = {"reward_model": {"mode": "finetune", "epochs": 1}}
+DEMO_FULL = {"reward_model": {"mode": "finetune"}}
 DEMO_FAST = {
     "buyer": {"rounds": 4},
-    "reward_model": {"mode": "head", "epochs": 30, "learning_rate": 0.01, "eval_pairs": 200},
+    "reward_model": {"mode": "head", "eval_pairs": 200},
 }
 
 

@@ -116,10 +116,14 @@ class BuyerConfig(_Section):
 class RewardModelConfig(_Section):
     backbone: str = "minilm"
     mode: Literal["finetune", "head"] = "finetune"
-    epochs: int = Field(1, ge=1, le=100)
+    epochs: int | None = Field(
+        None, ge=1, le=100, description="per round; None: 1 (finetune) or 10 (head)"
+    )
     batch_size: int = Field(16, ge=1)
-    learning_rate: float = Field(5e-5, gt=0)
-    max_length: int = Field(96, ge=8, le=2048)
+    learning_rate: float | None = Field(
+        None, gt=0, description="None: 1e-4 (finetune) or 1e-2 (head)"
+    )
+    max_length: int = Field(128, ge=8, le=2048)
     eval_pairs: int = Field(300, ge=10, description="held-out gold pairs for reward accuracy")
     torch_threads: int | None = Field(None, ge=1, description="None: a default for this machine")
 
