@@ -100,7 +100,7 @@ def plot_accuracy_against_spend(rounds: pd.DataFrame, path: Path) -> Path:
 
 
 def plot_spend_by_skill(bands: pd.DataFrame, path: Path) -> Path:
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = plt.subplots(figsize=(8.5, 4.5))
     shares = bands.div(bands.sum(axis=1).replace(0, np.nan), axis=0).fillna(0.0)
     bottom = np.zeros(len(shares))
     colours = plt.get_cmap("viridis")(np.linspace(0.15, 0.9, len(SKILL_BANDS)))
@@ -109,7 +109,7 @@ def plot_spend_by_skill(bands: pd.DataFrame, path: Path) -> Path:
         bottom += shares[band].to_numpy()
     ax.set_ylabel("share of spend")
     ax.set_title("Where the money went, by annotator skill quartile")
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.tick_params(axis="x", rotation=30)
     return _save(fig, path)
 

@@ -58,7 +58,6 @@ UNCERTAINTY_POOL_FACTOR = 4
 """Uncertainty sampling scores this many random candidates per item it needs."""
 
 LABEL_COLUMNS = ("round", "worker", "pair_id", "left", "right", "label", "correct", "golden")
-TRANSACTION_COLUMNS = (*metrics.TRANSACTION_COLUMNS,)
 
 
 class MarketModel(mesa.Model):
@@ -126,8 +125,6 @@ class MarketModel(mesa.Model):
         )
         self.reward_accuracy_ = float("nan")
         self.round_ = 0
-        self._last_asks = np.zeros(len(self.sellers))
-        self._last_values = np.zeros(len(self.sellers))
         self._last_row: dict[str, float] = {}
         self._labels: list[pd.DataFrame] = []
         self.datacollector = mesa.DataCollector(
@@ -143,7 +140,7 @@ class MarketModel(mesa.Model):
                     "quality_estimate": lambda a: a.model.quality_of(a.unique_id),
                 }
             },
-            tables={"transactions": list(TRANSACTION_COLUMNS)},
+            tables={"transactions": list(metrics.TRANSACTION_COLUMNS)},
         )
 
     # ------------------------------------------------------------------ set-up
@@ -291,21 +288,22 @@ class MarketModel(mesa.Model):
         )
 
     def _update_quality(self, regular: pd.DataFrame, golden: pd.DataFrame) -> None:
-        ids = golden["worker"].to_numpy()
-        right = golden["correct"].to_numpy(dtype=float)
+        """Golden answers count fully; agreement with the reward model counts max(0, 2a - 1)."""
+        workers = [golden["worker"].to_numpy()]
+        correct = [golden["correct"].to_numpy(dtype=float)]
         if len(regular) and self.reward_model.n_pairs_fitted_ > 0:
             weight = max(0.0, 2.0 * self.reward_accuracy_ - 1.0)
-            left, rgt = regular["left"].to_numpy(), regular["right"].to_numpy()
-            predicted_left = self._scores(left) > self._scores(rgt)
+            left, right = regular["left"].to_numpy(), regular["right"].to_numpy()
+            predicted_left = self._scores(left) > self._scores(right)
             agrees = (regular["label"].to_numpy() == left) == predicted_left
-            ids = np.concatenate([ids, regular["worker"].to_numpy()])
-            right = np.concatenate([right, weight * agrees])
-            wrong_regular = weight * ~agrees
+            workers.append(regular["worker"].to_numpy())
+            correct.append(np.where(agrees, weight, 0.0))
+            evidence = [np.ones(len(golden)), np.full(len(regular), weight)]
         else:
-            wrong_regular = np.zeros(0)
-        wrong = np.concatenate([1.0 - golden["correct"].to_numpy(dtype=float), wrong_regular])
-        if ids.size:
-            self.buyer.update_quality(ids, right, wrong)
+            evidence = [np.ones(len(golden))]
+        workers, correct, evidence = map(np.concatenate, (workers, correct, evidence))
+        if workers.size:
+            self.buyer.update_quality(workers, correct, evidence - correct)
 
     def _training_pairs(self, regular: pd.DataFrame) -> pd.DataFrame:
         if regular.empty:
@@ -336,7 +334,7 @@ class MarketModel(mesa.Model):
                 "value": values[traded],
                 "skill": self._skills[traded],
             },
-            columns=list(TRANSACTION_COLUMNS),
+            columns=list(metrics.TRANSACTION_COLUMNS),
         )
         for row in rows.to_dict("records"):
             self.datacollector.add_table_row("transactions", row)
