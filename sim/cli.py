@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 from mechanisms import PROPERTY_NAMES, available_mechanisms, get_mechanism
 from mechanisms.properties import Violation
 from mechanisms.property_survey import PropertyFinding, survey_properties
+from sim.cli_errors import one_line, usage_error
 from sim.sweep_cli import report_command, sweep_command
 
 #: Parameters for built-in mechanisms that cannot be built without them; ``--param`` overrides.
@@ -43,7 +44,7 @@ class OneLineErrors(TyperGroup):
             sys.exit(1)
         except typer.TyperException as exc:
             message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-            typer.echo(f"error: {_one_line(message)}", err=True)
+            typer.echo(f"error: {one_line(message)}", err=True)
             sys.exit(getattr(exc, "exit_code", 2))
         sys.exit(result if isinstance(result, int) else 0)
 
@@ -65,15 +66,6 @@ def main(ctx: typer.Context) -> None:
         typer.echo(ctx.get_help())
 
 
-def _one_line(text: str) -> str:
-    return "; ".join(line.strip() for line in str(text).splitlines() if line.strip())
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {_one_line(message)}", err=True)
-    return typer.Exit(2)
-
-
 def _claim_text(mech, prop: str) -> str:
     if not mech.properties.get(prop, False):
         return "no"
@@ -91,7 +83,7 @@ def list_mechanisms() -> None:
         try:
             mech = get_mechanism(name, **BUILTIN_PARAMS.get(name, {}))
         except ValueError as exc:
-            table.add_row(name, *["?"] * len(PROPERTY_NAMES), f"cannot build: {_one_line(exc)}")
+            table.add_row(name, *["?"] * len(PROPERTY_NAMES), f"cannot build: {one_line(exc)}")
             continue
         claims = [_claim_text(mech, prop) for prop in PROPERTY_NAMES]
         table.add_row(name, *claims, getattr(mech, "description", ""))
@@ -104,7 +96,7 @@ def _parse_params(items: list[str]) -> dict[str, object]:
     for item in items:
         key, sep, text = item.partition("=")
         if not sep or not key:
-            raise _fail(f"--param: expected key=value, got {item!r}")
+            raise usage_error(f"--param: expected key=value, got {item!r}")
         for parse in (int, float, str):
             try:
                 params[key] = parse(text)
@@ -171,14 +163,16 @@ def check(
     try:
         mechanism = get_mechanism(mech, **params)
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise usage_error(str(exc)) from None
     try:
         survey = survey_properties(mechanism, examples=examples, seed=seed)
     except Exception as exc:  # a crashing user mechanism is bad input here
         notes = " ".join(getattr(exc, "__notes__", []))
-        raise _fail(f"mechanism {mech!r} raised {type(exc).__name__}: {exc} {notes}") from None
+        raise usage_error(
+            f"mechanism {mech!r} raised {type(exc).__name__}: {exc} {notes}"
+        ) from None
     if survey.refused == examples:
-        raise _fail(f"mechanism {mech!r} refused every market: {survey.first_refusal}")
+        raise usage_error(f"mechanism {mech!r} refused every market: {survey.first_refusal}")
 
     table = Table(title=f"{mech}: {examples} random markets, seed {seed}")
     for column in ("property", "declared", "markets checked", "violations found", "verdict"):
@@ -233,7 +227,7 @@ def _write_comparison(out: str, overwrite: bool, base, mechanisms: dict, title: 
         path = check_output_dir(out, overwrite)
         summary = write_comparison(path, base, mechanisms, title=title)
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise usage_error(str(exc)) from None
     _print_summary(summary, title)
     typer.echo(f"wrote {path / 'report.md'} (figures, results/*.parquet, manifest.json beside it)")
 
@@ -252,7 +246,7 @@ def run(
     try:
         market, mechanisms = load_run_file(config)
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise usage_error(str(exc)) from None
     target = out or str(Path("out") / Path(config).stem)
     _write_comparison(target, overwrite, market, mechanisms, f"prefmarket run {config}")
 

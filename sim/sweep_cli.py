@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from sim.cli_errors import usage_error
 from sim.result_store import ResultStore
 from sim.sweep import run_sweep
 from sim.sweep_config import SweepConfig
@@ -55,7 +56,7 @@ def sweep_command(
             source=str(config),
         )
     except ValueError as exc:
-        raise _fail(exc) from None
+        raise usage_error(exc) from None
     total = counts.done + counts.skipped + counts.failed
     typer.echo(
         f"{total} runs: {counts.done} done, {counts.skipped} skipped (already stored), "
@@ -86,9 +87,9 @@ def report_command(
         rounds = store.load_runs()
         failures = store.load_failures()
     except ValueError as exc:
-        raise _fail(exc) from None
+        raise usage_error(exc) from None
     if rounds.empty:
-        raise _fail(f"DIR: {directory} holds no finished run yet; run the sweep first")
+        raise usage_error(f"DIR: {directory} holds no finished run yet; run the sweep first")
     with staged_dir(target) as staging:
         files = write_report(rounds, plan["axes"], failures, staging)
         write_json(
@@ -105,12 +106,6 @@ def report_command(
             staging / "manifest.json",
         )
     typer.echo(f"report: {target / 'report.md'} ({len(files)} files)")
-
-
-def _fail(message) -> typer.Exit:
-    text = "; ".join(line.strip() for line in str(message).splitlines() if line.strip())
-    typer.echo(f"error: {text}", err=True)
-    return typer.Exit(2)
 
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
