@@ -8,15 +8,19 @@ gold test pairs. TRL runs in fp32 without gradient checkpointing (its defaults a
 checkpointing, both of which change the numerics and the latter costs time); ``--trl-defaults``
 adds a run with TRL's own defaults.
 
-Two training sets of the same size are used:
+Three training sets of about the same size are used, from most to least text sharing:
 
-- ``market``: pairs bought the way a market buys them, several comparisons per prompt
-  (``--pairs-per-prompt``), so responses recur across pairs;
-- ``spread``: pairs drawn at random from all train prompts, where responses rarely recur.
+- ``labels``: the labels a market buys and ``to_trl`` exports, one row per label: random
+  train pairs, each judged by ``--labels-per-item`` distinct annotators of the default
+  population (noisy, sometimes disagreeing), so every pair recurs that many times;
+- ``ranked``: InstructGPT-style collection, ``--pairs-per-prompt`` gold-labelled comparisons
+  on each of a set of random train prompts, so responses recur across pairs;
+- ``spread``: distinct gold-labelled pairs drawn at random from all train prompts, where
+  responses rarely recur: the worst case for de-duplication.
 
-Then the gain of each throughput step (text de-duplication, length bucketing, dynamic padding,
-cached tokenisation, inference-mode evaluation, fused AdamW), ``head`` mode, and SmolLM2 when
-installed.
+Then the gain of each throughput step (a comparison's labels batched together, text
+de-duplication, length-sorted passes, dynamic padding, cached tokenisation, inference-mode
+evaluation, fused AdamW), ``head`` mode, and SmolLM2 when installed.
 
 Run: ``python bench/bench_reward_model.py [--write]``; ``--write`` replaces this benchmark's
 section of ``bench/RESULTS.md``.
@@ -35,13 +39,15 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+import mesa
 import numpy as np
 import pandas as pd
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+from agents.population import PopulationSpec, build_population
 from sim.backbones import resolve_backbone, smollm2_installed
-from sim.corpus import DEFAULT_TARGET_WEIGHTS, builtin_corpus
+from sim.corpus import DEFAULT_TARGET_WEIGHTS, builtin_corpus, weight_vector
 from sim.reward_model import RewardModel, default_torch_threads
 from sim.trl_export import to_trl
 
@@ -62,7 +68,31 @@ def gold_trl_pairs(corpus, pairs: pd.DataFrame) -> pd.DataFrame:
     return to_trl(labels, corpus.responses)[["prompt", "chosen", "rejected"]]
 
 
-def market_pairs(corpus, n: int, per_prompt: int, rng: np.random.Generator) -> pd.DataFrame:
+def purchased_labels(corpus, n: int, per_item: int, rng: np.random.Generator) -> pd.DataFrame:
+    """``ceil(n / per_item)`` random train pairs, each labelled by ``per_item`` distinct
+    annotators of the default population, exported one row per label."""
+    pairs = corpus.pairs("train")
+    items = pairs.iloc[rng.choice(len(pairs), size=-(-n // per_item), replace=False)]
+    annotators = build_population(
+        mesa.Model(rng=rng), PopulationSpec(), weight_vector(DEFAULT_TARGET_WEIGHTS), rng
+    )
+    left = np.repeat(items["left"].to_numpy(), per_item)
+    right = np.repeat(items["right"].to_numpy(), per_item)
+    workers = np.concatenate(
+        [rng.choice(len(annotators), size=per_item, replace=False) for _ in range(len(items))]
+    )
+    left_wins = np.zeros(len(left), dtype=bool)
+    attrs_left, attrs_right = corpus.attribute_matrix(left), corpus.attribute_matrix(right)
+    for worker in np.unique(workers):
+        rows = np.flatnonzero(workers == worker)
+        left_wins[rows] = annotators[worker].label(attrs_left[rows], attrs_right[rows], rng)
+    labels = pd.DataFrame(
+        {"worker": workers, "left": left, "right": right, "label": np.where(left_wins, left, right)}
+    )
+    return to_trl(labels, corpus.responses)[["prompt", "chosen", "rejected"]]
+
+
+def ranked_pairs(corpus, n: int, per_prompt: int, rng: np.random.Generator) -> pd.DataFrame:
     """``per_prompt`` random comparisons on each of ``n / per_prompt`` random train prompts."""
     pairs = corpus.pairs("train")
     prompts = rng.choice(pairs["prompt_id"].unique(), size=n // per_prompt, replace=False)
@@ -281,6 +311,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train-pairs", type=int, default=512)
     parser.add_argument("--pairs-per-prompt", type=int, default=8)
+    parser.add_argument("--labels-per-item", type=int, default=3)
     parser.add_argument("--test-pairs", type=int, default=0, help="0: the whole test split")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=16)
@@ -304,7 +335,8 @@ def main() -> None:
     corpus = builtin_corpus(seed=0)
     rng = np.random.default_rng(0)
     sets = {
-        "market": market_pairs(corpus, args.train_pairs, args.pairs_per_prompt, rng),
+        "labels": purchased_labels(corpus, args.train_pairs, args.labels_per_item, rng),
+        "ranked": ranked_pairs(corpus, args.train_pairs, args.pairs_per_prompt, rng),
         "spread": spread_pairs(corpus, "train", args.train_pairs, rng),
     }
     test_split = corpus.pairs("test")
@@ -313,8 +345,10 @@ def main() -> None:
     lines = [
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
         f"torch {torch.__version__}, {args.threads} torch thread(s) for every trainer. "
-        f"MiniLM-L6, {args.train_pairs} gold-labelled train pairs, {args.test_pairs} held-out "
-        f"test pairs, {args.epochs} epoch(s), batch {args.batch_size}, learning rate "
+        f"MiniLM-L6, about {args.train_pairs} train pairs per set (labels: "
+        f"{len(sets['labels'])} rows, {args.labels_per_item} labels per item; ranked: "
+        f"{args.pairs_per_prompt} comparisons per prompt), {args.test_pairs} held-out "
+        f"gold test pairs, {args.epochs} epoch(s), batch {args.batch_size}, learning rate "
         f"{args.learning_rate} (constant), max length {args.max_length}. Load average at "
         f"start {os.getloadavg()[0]:.1f} (other processes share the CPUs; on a busy machine "
         "the seconds are noisy, and trainers run one after another, not interleaved).",
@@ -348,7 +382,7 @@ def main() -> None:
         print(summary[-1], flush=True)
     lines += ["", "Speed-up over TRL (target: >= 3x, accuracy no lower than TRL's - 1 point):", ""]
     lines += summary
-    market = sets["market"]
+    market = sets["labels"]
     head = time_ours(market, test, {**settings, "mode": "head", "epochs": None})
     head_line = (
         f"- head mode (frozen MiniLM, cached embeddings, {head['model'].epochs} epochs, "
@@ -374,18 +408,16 @@ def main() -> None:
 
 
 def ablation(train, test, settings) -> list[str]:
-    """Each throughput step switched off in turn, on the market set."""
+    """The throughput steps switched on one after another, on the purchased-labels set."""
     finetune = {**settings, "mode": "finetune"}
+    off = {"group_comparisons": False, "deduplicate_texts": False, "sort_by_length": False}
     variants = {
-        "none (every text encoded, random batches)": {
-            "deduplicate_texts": False,
-            "bucket_by_length": False,
-        },
-        "length bucketing only": {"deduplicate_texts": False},
-        "text de-duplication only": {"bucket_by_length": False},
-        "both (default)": {},
+        "none (random batches, every text encoded, one padded pass)": off,
+        "+ length-sorted passes": {**off, "sort_by_length": True},
+        "+ text de-duplication": {"group_comparisons": False},
+        "+ a comparison's labels in one batch (default)": {},
     }
-    lines = ["", "Gain of each throughput step (market set):", ""]
+    lines = ["", "Gain of each throughput step (labels set, steps added in turn):", ""]
     lines += [
         "| steps on | pairs/s | pairs/CPU-s | gain over none (CPU) | held-out accuracy |",
         "|---|---|---|---|---|",

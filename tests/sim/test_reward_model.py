@@ -13,7 +13,7 @@ import torch
 from safetensors.torch import save_file
 
 from sim.backbones import smollm2_installed
-from sim.corpus import DEFAULT_TARGET_WEIGHTS, builtin_corpus
+from sim.corpus import ATTRIBUTES, DEFAULT_TARGET_WEIGHTS, builtin_corpus, weight_vector
 from sim.reward_model import RewardModel
 from sim.trl_export import to_trl
 
@@ -67,19 +67,34 @@ def tiny_pairs(corpus):
 # ---------------------------------------------------------------- learning is real
 
 
+STYLE_WEIGHTS = {"helpfulness": 0.4, "harmlessness": 0.3, "concision": 0.15, "tone": 0.15}
+"""A buyer who values what a response shows in its text, not whether its facts are right."""
+
+
+def gold_frame(corpus, pairs, weights):
+    left_wins = corpus.gold_left_wins(pairs, weights)
+    labels = pd.DataFrame(
+        {
+            "worker": "gold",
+            "left": pairs["left"],
+            "right": pairs["right"],
+            "label": np.where(left_wins, pairs["left"], pairs["right"]),
+        }
+    )
+    return to_trl(labels, corpus.responses)
+
+
 @pytest.mark.slow
-def test_finetune_lifts_heldout_accuracy_and_moves_every_backbone_weight(corpus, test_pairs):
-    # 800 pairs, one epoch (50 steps): with 200 pairs accuracy plateaus near 0.71, because a
-    # third of the test pairs turn on a fact (right or wrong capital, date, ...) that a model
-    # cannot learn from other prompts' pairs; those stay near chance at any training size.
-    train = gold_pairs(corpus, "train", 800, seed=0)
+def test_finetune_on_200_gold_pairs_lifts_heldout_accuracy_and_moves_every_weight(corpus):
+    train = gold_frame(corpus, sample_pairs(corpus, "train", 200, seed=0), STYLE_WEIGHTS)
+    test = gold_frame(corpus, corpus.pairs("test"), STYLE_WEIGHTS)  # unseen prompts
     model = RewardModel(mode="finetune", epochs=1, seed=0, progress=False)
     before_weights = {name: p.detach().clone() for name, p in model.network.named_parameters()}
-    before = model.accuracy(test_pairs)
+    before = model.accuracy(test)
     model.fit(train)
-    after = model.accuracy(test_pairs)
-    # Near chance before: a random head ranks pairs at about 0.5 (SE ~ 0.01 over 2,430 pairs,
-    # larger in truth because pairs share responses).
+    after = model.accuracy(test)
+    # A random head ranks pairs near chance (pairs share responses, so the spread exceeds
+    # the binomial SE of 0.01 over 2,430 pairs); measured 0.43 before and 0.84 after.
     assert abs(before - 0.5) < 0.1
     assert after >= 0.75
     unchanged = [
@@ -88,6 +103,33 @@ def test_finetune_lifts_heldout_accuracy_and_moves_every_backbone_weight(corpus,
         if torch.equal(p.detach(), before_weights[name])
     ]
     assert unchanged == []
+
+
+def fact_blind_ceiling(corpus, pairs, weights):
+    """Best accuracy of a judge who sees every attribute except whether a stated fact is
+    right: correct (0.9) and wrong (0.1) both read as their mean 0.5; ties score 0.5."""
+    w = weight_vector(weights)
+    column = ATTRIBUTES.index("correctness")
+    differences = []
+    for side in ("left", "right"):
+        attributes = corpus.attribute_matrix(pairs[side].to_numpy())
+        stated = np.abs(attributes[:, column] - 0.5) > 0.2
+        attributes[stated, column] = 0.5
+        differences.append(attributes @ w)
+    seen = differences[0] - differences[1]
+    gold_left = corpus.gold_left_wins(pairs, weights)
+    return float(np.mean(np.where(np.abs(seen) < 1e-12, 0.5, (seen > 0) == gold_left)))
+
+
+@pytest.mark.slow
+def test_default_buyer_is_learnt_up_to_the_facts_of_unseen_prompts(corpus, test_pairs):
+    # The default buyer weighs correctness most, and a test prompt's facts (a capital, a
+    # date) appear in no train pair: no text-only judge beats the fact-blind ceiling by much.
+    ceiling = fact_blind_ceiling(corpus, corpus.pairs("test"), DEFAULT_TARGET_WEIGHTS)
+    assert 0.75 < ceiling < 0.80  # 0.785 on the built-in corpus
+    train = gold_pairs(corpus, "train", 200, seed=0)
+    model = RewardModel(mode="finetune", epochs=1, seed=0, progress=False).fit(train)
+    assert model.accuracy(test_pairs) >= 0.68  # measured 0.715 (0.70-0.74 over other seeds)
 
 
 @pytest.mark.slow

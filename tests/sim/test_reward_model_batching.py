@@ -3,6 +3,7 @@
 import itertools
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from hypothesis import given, settings
@@ -12,7 +13,7 @@ from sim.corpus import DEFAULT_TARGET_WEIGHTS, builtin_corpus
 from sim.reward_model import RewardModel, length_passes
 from sim.trl_export import to_trl
 
-SWITCHES = ("group_by_prompt", "deduplicate_texts", "sort_by_length")
+BATCH_SWITCHES = ("deduplicate_texts", "sort_by_length")
 
 
 @pytest.fixture(scope="module")
@@ -78,18 +79,39 @@ def test_length_passes_keep_alike_lengths_together_and_tiny_overhead_splits_all(
     assert len(length_passes([5, 6, 7, 8], overhead_tokens=1000)) == 1
 
 
-def test_batches_keep_each_prompts_pairs_together(corpus):
-    pairs = prompt_groups(corpus, n_prompts=6, per_prompt=8, seed=0)
-    keys = list(zip(pairs["prompt"], pairs["chosen"], strict=True))
+def repeated_labels(pairs, times):
+    """Every comparison ``times`` times, every other copy with its sides swapped."""
+    copies = [
+        pairs.rename(columns={"chosen": "rejected", "rejected": "chosen"}) if k % 2 else pairs
+        for k in range(times)
+    ]
+    return pd.concat(copies, ignore_index=True)[["prompt", "chosen", "rejected"]]
+
+
+def split_comparisons(pairs, batches):
+    """How many comparisons have labels in more than one batch."""
+    batch_of = np.empty(len(pairs), dtype=int)
+    for b, members in enumerate(batches):
+        batch_of[members] = b
+    sides = np.sort(pairs[["chosen", "rejected"]].to_numpy(), axis=1)
+    keys = pd.Series(list(zip(pairs["prompt"], sides[:, 0], sides[:, 1], strict=True)))
+    return int((pd.Series(batch_of).groupby(keys).nunique() > 1).sum())
+
+
+def test_batches_keep_each_comparisons_labels_together(corpus):
+    pairs = repeated_labels(prompt_groups(corpus, n_prompts=6, per_prompt=4, seed=0), times=3)
+    chosen = list(zip(pairs["prompt"], pairs["chosen"], strict=True))
+    rejected = list(zip(pairs["prompt"], pairs["rejected"], strict=True))
     grouped = RewardModel(mode="head", batch_size=16, seed=0, progress=False)
-    epochs = [grouped._batches(keys) for _ in range(2)]
+    epochs = [grouped._batches(chosen, rejected) for _ in range(2)]
     for batches in epochs:
         assert sorted(np.concatenate(batches).tolist()) == list(range(len(pairs)))
-        assert [len(b) for b in batches] == [16, 16, 16]
-        assert all(pairs["prompt"].iloc[b].nunique() == 2 for b in batches)
+        assert [len(b) for b in batches] == [16] * 4 + [8]
+        # A cut between batches splits at most one comparison's labels.
+        assert split_comparisons(pairs, batches) <= len(batches) - 1
     assert not all(np.array_equal(a, b) for a, b in zip(*epochs, strict=True))
-    plain = RewardModel(mode="head", batch_size=16, seed=0, group_by_prompt=False, progress=False)
-    assert any(pairs["prompt"].iloc[b].nunique() > 2 for b in plain._batches(keys))
+    plain = RewardModel(mode="head", batch_size=16, seed=0, group_comparisons=False, progress=False)
+    assert split_comparisons(pairs, plain._batches(chosen, rejected)) > len(epochs[0])
 
 
 def test_throughput_steps_leave_rewards_and_gradients_unchanged(corpus):
@@ -102,8 +124,8 @@ def test_throughput_steps_leave_rewards_and_gradients_unchanged(corpus):
     model._tokenize_missing(keys)
     loss_weights = torch.linspace(-1.0, 2.0, len(keys))
     results = {}
-    for on in itertools.product([False, True], repeat=len(SWITCHES)):
-        for name, value in zip(SWITCHES, on, strict=True):
+    for on in itertools.product([False, True], repeat=len(BATCH_SWITCHES)):
+        for name, value in zip(BATCH_SWITCHES, on, strict=True):
             setattr(model, name, value)
         rewards = model._batch_rewards(keys)
         (rewards @ loss_weights).backward()
@@ -112,7 +134,7 @@ def test_throughput_steps_leave_rewards_and_gradients_unchanged(corpus):
         model.network.zero_grad(set_to_none=True)
         model.head.zero_grad(set_to_none=True)
         results[on] = (rewards.detach(), grads)
-    reference_rewards, reference_grads = results[(False, False, False)]
+    reference_rewards, reference_grads = results[(False, False)]
     for rewards, grads in results.values():
         torch.testing.assert_close(rewards, reference_rewards, rtol=1e-5, atol=1e-5)
         for grad, reference in zip(grads, reference_grads, strict=True):
