@@ -8,7 +8,8 @@ gold test pairs. TRL runs in fp32 without gradient checkpointing (its defaults a
 checkpointing, both of which change the numerics and the latter costs time); ``--trl-defaults``
 adds a run with TRL's own defaults.
 
-Three training sets of about the same size are used, from most to least text sharing:
+Training sets of about the same size, from most to least text sharing (``--sets``; the
+default times ``labels`` and ``spread``):
 
 - ``labels``: the labels a market buys and ``to_trl`` exports, one row per label: random
   train pairs, each judged by ``--labels-per-item`` distinct annotators of the default
@@ -17,6 +18,10 @@ Three training sets of about the same size are used, from most to least text sha
   on each of a set of random train prompts, so responses recur across pairs;
 - ``spread``: distinct gold-labelled pairs drawn at random from all train prompts, where
   responses rarely recur: the worst case for de-duplication.
+
+Each trainer runs with ``--seeds`` training seeds; on a set whose rows repeat, prefmarket also
+runs with ``group_comparisons=False`` to show what batching a comparison's labels together
+costs or gains in accuracy.
 
 Then the gain of each throughput step (a comparison's labels batched together, text
 de-duplication, length-sorted passes, dynamic padding, cached tokenisation, inference-mode
@@ -322,7 +327,10 @@ def main() -> None:
     parser.add_argument("--labels-per-item", type=int, default=3)
     parser.add_argument("--test-pairs", type=int, default=0, help="0: the whole test split")
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--seeds", type=int, default=3, help="training seeds per trainer")
+    parser.add_argument("--seeds", type=int, default=4, help="training seeds per trainer")
+    parser.add_argument(
+        "--sets", default="labels,spread", help="comma-separated training sets to time"
+    )
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--learning-rate", type=float, default=1e-4)
     parser.add_argument("--max-length", type=int, default=128)
@@ -348,6 +356,9 @@ def main() -> None:
         "ranked": ranked_pairs(corpus, args.train_pairs, args.pairs_per_prompt, rng),
         "spread": spread_pairs(corpus, "train", args.train_pairs, rng),
     }
+    unknown = set(args.sets.split(",")) - set(sets)
+    if unknown:
+        parser.error(f"--sets: unknown {sorted(unknown)}; choose from {sorted(sets)}")
     test_split = corpus.pairs("test")
     test = spread_pairs(corpus, "test", args.test_pairs or len(test_split), rng)
     args.test_pairs = len(test)
@@ -373,18 +384,28 @@ def main() -> None:
     ]
     summary = []
     seeds = range(args.seeds)
-    for name, train in sets.items():
-        ours = over_seeds(
-            lambda seed, train=train: time_ours(
-                train, test, {**settings, "mode": "finetune", "seed": seed}
-            ),
-            seeds,
-        )
+    for name in args.sets.split(","):
+        train = sets[name]
+        variants = [("prefmarket", {})]
+        if train.duplicated().any():  # grouping a comparison's labels only matters here
+            variants.append(("prefmarket, labels not grouped", {"group_comparisons": False}))
+        runs = [
+            (
+                trainer,
+                over_seeds(
+                    lambda seed, train=train, options=options: time_ours(
+                        train, test, {**settings, "mode": "finetune", "seed": seed}, **options
+                    ),
+                    seeds,
+                ),
+            )
+            for trainer, options in variants
+        ]
         trl = over_seeds(
             lambda seed, train=train: time_trl(train, test, {**settings, "seed": seed}, False),
             seeds,
         )
-        runs = [("prefmarket", ours), ("TRL RewardTrainer (fp32)", trl)]
+        runs.append(("TRL RewardTrainer (fp32)", trl))
         if args.trl_defaults:
             defaults = over_seeds(
                 lambda seed, train=train: time_trl(train, test, {**settings, "seed": seed}, True),
@@ -398,14 +419,17 @@ def main() -> None:
                 f"| {run['pairs_per_cpu_s']:.1f} | {run['accuracy']:.3f} ({accuracies}) |"
             )
             print(lines[-1], flush=True)
-        summary.append(
-            f"- {name}: {ours['pairs_per_s'] / trl['pairs_per_s']:.2f}x TRL's pairs/s, "
-            f"{ours['pairs_per_cpu_s'] / trl['pairs_per_cpu_s']:.2f}x its pairs/CPU-s; mean "
-            f"accuracy {ours['accuracy']:.3f} vs {trl['accuracy']:.3f} "
-            f"({100 * (ours['accuracy'] - trl['accuracy']):+.1f} points); target "
-            + ("met" if met_target(ours, trl) else "NOT met")
-        )
-        print(summary[-1], flush=True)
+        for trainer, ours in runs[: len(variants)]:
+            summary.append(
+                f"- {name}, {trainer}: {ours['pairs_per_s'] / trl['pairs_per_s']:.2f}x TRL's "
+                f"pairs/s, {ours['pairs_per_cpu_s'] / trl['pairs_per_cpu_s']:.2f}x its "
+                f"pairs/CPU-s; mean accuracy {ours['accuracy']:.3f} vs {trl['accuracy']:.3f} "
+                f"({100 * (ours['accuracy'] - trl['accuracy']):+.1f} points, seed-to-seed SD "
+                f"{100 * np.std(ours['accuracies'], ddof=1):.1f} and "
+                f"{100 * np.std(trl['accuracies'], ddof=1):.1f}); target "
+                + ("met" if met_target(ours, trl) else "NOT met")
+            )
+            print(summary[-1], flush=True)
     lines += ["", "Speed-up over TRL (target: >= 3x, accuracy no lower than TRL's - 1 point):", ""]
     lines += summary
     market = sets["labels"]
