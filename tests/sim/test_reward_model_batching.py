@@ -102,7 +102,9 @@ def test_batches_keep_each_comparisons_labels_together(corpus):
     pairs = repeated_labels(prompt_groups(corpus, n_prompts=6, per_prompt=4, seed=0), times=3)
     chosen = list(zip(pairs["prompt"], pairs["chosen"], strict=True))
     rejected = list(zip(pairs["prompt"], pairs["rejected"], strict=True))
-    grouped = RewardModel(mode="head", batch_size=16, seed=0, progress=False)
+    grouped = RewardModel(
+        mode="head", batch_size=16, seed=0, group_comparisons=True, progress=False
+    )
     epochs = [grouped._batches(chosen, rejected) for _ in range(2)]
     for batches in epochs:
         assert sorted(np.concatenate(batches).tolist()) == list(range(len(pairs)))
