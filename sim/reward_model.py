@@ -359,6 +359,7 @@ class RewardModel:
                 "objective": self.objective,
                 "beta": self.beta,
                 "eval_batch_size": self.eval_batch_size,
+                "group_comparisons": self.group_comparisons,
             },
         }
         (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2))

@@ -231,13 +231,15 @@ def test_weights_are_scale_free_and_change_what_is_learned(tiny_pairs):
 
 @pytest.mark.parametrize("mode", ["finetune", "head"])
 def test_save_load_round_trips_scores_exactly(tmp_path, tiny_pairs, mode):
-    model = RewardModel(mode=mode, epochs=1, progress=False).fit(tiny_pairs)
+    model = RewardModel(mode=mode, epochs=1, group_comparisons=True, progress=False)
+    model.fit(tiny_pairs)
     prompts, texts = list(tiny_pairs["prompt"]), list(tiny_pairs["rejected"])
     model.save(tmp_path / "ckpt")
     loaded = RewardModel.load(tmp_path / "ckpt", progress=False)
     np.testing.assert_array_equal(loaded.score(prompts, texts), model.score(prompts, texts))
     assert loaded.n_pairs_fitted_ == 16
     assert loaded.mode == mode
+    assert loaded.group_comparisons  # a setting that changes what further fits learn
 
 
 def test_missing_or_corrupted_checkpoint_errors_name_the_file(tmp_path, tiny_pairs):
