@@ -94,7 +94,7 @@ def test_finetune_on_200_gold_pairs_lifts_heldout_accuracy_and_moves_every_weigh
     model.fit(train)
     after = model.accuracy(test)
     # A random head ranks pairs near chance (pairs share responses, so the spread exceeds
-    # the binomial SE of 0.01 over 2,430 pairs); measured 0.43 before and 0.84 after.
+    # the binomial SE of 0.01 over 2,430 pairs); measured 0.43 before and 0.82 after.
     assert abs(before - 0.5) < 0.1
     assert after >= 0.75
     unchanged = [
@@ -129,7 +129,7 @@ def test_default_buyer_is_learnt_up_to_the_facts_of_unseen_prompts(corpus, test_
     assert 0.75 < ceiling < 0.80  # 0.785 on the built-in corpus
     train = gold_pairs(corpus, "train", 200, seed=0)
     model = RewardModel(mode="finetune", epochs=1, seed=0, progress=False).fit(train)
-    assert model.accuracy(test_pairs) >= 0.68  # measured 0.715 (0.70-0.74 over other seeds)
+    assert model.accuracy(test_pairs) >= 0.68  # measured 0.731 (0.70-0.74 over other seeds)
 
 
 @pytest.mark.slow
