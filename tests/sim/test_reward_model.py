@@ -31,10 +31,11 @@ def sample_pairs(corpus, split, n, seed):
     return pairs.iloc[np.sort(rows)].reset_index(drop=True)
 
 
-def labels_from(corpus, pairs, spammer_share, seed):
-    """Crowd-kit labels: careful workers give the gold label, spammers a fair coin flip."""
+def labels_from(corpus, pairs, spammer_share, seed, weights=DEFAULT_TARGET_WEIGHTS):
+    """Crowd-kit labels: careful workers give the gold label under ``weights``, spammers a
+    fair coin flip."""
     rng = np.random.default_rng(seed)
-    gold_left = corpus.gold_left_wins(pairs, DEFAULT_TARGET_WEIGHTS)
+    gold_left = corpus.gold_left_wins(pairs, weights)
     spammer = rng.random(len(pairs)) < spammer_share
     left_wins = np.where(spammer, rng.random(len(pairs)) < 0.5, gold_left)
     return pd.DataFrame(
@@ -72,16 +73,7 @@ STYLE_WEIGHTS = {"helpfulness": 0.4, "harmlessness": 0.3, "concision": 0.15, "to
 
 
 def gold_frame(corpus, pairs, weights):
-    left_wins = corpus.gold_left_wins(pairs, weights)
-    labels = pd.DataFrame(
-        {
-            "worker": "gold",
-            "left": pairs["left"],
-            "right": pairs["right"],
-            "label": np.where(left_wins, pairs["left"], pairs["right"]),
-        }
-    )
-    return to_trl(labels, corpus.responses)
+    return to_trl(labels_from(corpus, pairs, 0.0, seed=0, weights=weights), corpus.responses)
 
 
 @pytest.mark.slow
