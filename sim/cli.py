@@ -225,7 +225,7 @@ def _write_comparison(out: str, overwrite: bool, base, mechanisms: dict, title: 
 
     try:
         path = check_output_dir(out, overwrite)
-        summary = write_comparison(path, base, mechanisms, title=title)
+        summary = write_comparison(path, base, mechanisms, title=title, overwrite=overwrite)
     except ValueError as exc:
         raise usage_error(str(exc)) from None
     _print_summary(summary, title)

@@ -106,18 +106,24 @@ def run_comparison(
 
 
 def write_comparison(
-    out: Path, base: MarketConfig, mechanisms: dict[str, dict], title: str, progress: bool = True
+    out: Path,
+    base: MarketConfig,
+    mechanisms: dict[str, dict],
+    title: str,
+    progress: bool = True,
+    overwrite: bool = False,
 ) -> pd.DataFrame:
     """Run the comparison and write results, manifest and report to ``out`` atomically.
 
     ``out`` receives ``results/<table>.parquet``, ``manifest.json``, ``report.md``,
     ``summary.csv`` and ``figures/*.png``; it appears only when everything is written.
-    Returns the summary table.
+    An ``out`` that another run filled meanwhile is replaced only when ``overwrite``
+    (see :func:`sim.output.staged_dir`). Returns the summary table.
     """
     started = time.perf_counter()
     results = run_comparison(base, mechanisms, progress)
     wall = time.perf_counter() - started
-    with staged_dir(out) as staging:
+    with staged_dir(out, overwrite=overwrite) as staging:
         (staging / "results").mkdir()
         write_tables(results, staging / "results")
         preamble = (
