@@ -23,7 +23,9 @@ class ConfigError(ValueError):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """A config table: unknown fields, ``inf`` and ``nan`` are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class PopulationConfig(_Section):
@@ -188,18 +190,47 @@ def mechanism_from_config(config: MechanismConfig):
     return get_mechanism(config.name, **_mechanism_params(config.params))
 
 
+#: Deepest nesting of arrays and tables a config file may use; real configs need about 4.
+MAX_TOML_DEPTH = 16
+
+
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file; a missing or malformed file raises ``ConfigError`` naming it."""
+    """Read a TOML file; a missing, malformed or absurdly nested file raises ``ConfigError``."""
     path = Path(path)
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            data = tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file; check the path") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: arrays or tables nested too deeply; keep nesting under "
+            f"{MAX_TOML_DEPTH} levels"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config file ({exc})") from None
+    if (where := _too_deep(data, MAX_TOML_DEPTH)) is not None:
+        raise ConfigError(
+            f"{path}: {where or 'the file'} nests arrays or tables more than "
+            f"{MAX_TOML_DEPTH} levels deep; flatten it"
+        )
+    return data
+
+
+def _too_deep(value, levels_left: int, where: str = "") -> str | None:
+    """The dotted key under which ``value`` nests deeper than ``levels_left``, else None."""
+    if not isinstance(value, dict | list):
+        return None
+    if levels_left == 0:
+        return where
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        inner = f"{where}[{key}]" if isinstance(key, int) else ".".join(filter(None, (where, key)))
+        if (found := _too_deep(item, levels_left - 1, inner)) is not None:
+            return found
+    return None
 
 
 def validation_message(exc: ValidationError) -> str:

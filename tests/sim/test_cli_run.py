@@ -189,3 +189,36 @@ def test_examples_run_at_a_small_size(example, tmp_path):
     result = invoke("run", write(tmp_path / example.name, data), "--out", out)
     assert result.exit_code == 0, result.output
     assert (out / "report.md").exists()
+
+
+@pytest.mark.parametrize("out", ["/proc/prefmarket-out", "afile/sub"])
+def test_an_unwritable_out_is_refused_before_any_market_runs(tmp_path, monkeypatch, out):
+    (tmp_path / "afile").write_text("not a folder")
+    monkeypatch.chdir(tmp_path)
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the markets ran before --out was checked")
+
+    monkeypatch.setattr(comparison, "run_comparison", must_not_run)
+    result = invoke("run", write(tmp_path / "tiny.toml", TINY), "--out", out)
+    assert_one_line_error(result)
+    assert "--out: cannot write" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("[buyer]\nbudget = inf\n", "buyer.budget"),
+        ("[buyer]\nbudget = nan\n", "buyer.budget"),
+        ("[population]\ncost_params = { s = inf }\n", "population.cost_params.s"),
+        ("[mechanism]\nparams = { price = " + "[" * 40 + "]" * 40 + " }\n", "mechanism.params"),
+        ("[buyer]\nbudget = " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply"),
+    ],
+)
+def test_non_finite_and_deeply_nested_values_name_their_field(tmp_path, text, field):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    result = invoke("run", path, "--out", tmp_path / "out")
+    assert_one_line_error(result)
+    assert field in result.stderr
+    assert not (tmp_path / "out").exists()
