@@ -10,11 +10,10 @@ A round:
    that annotators never bought from, whose estimate stays at the prior, still get tried.
 2. Annotators ask; the mechanism clears ``Market(values, capacities, demand, budget)``.
    A mechanism that does not declare ``budget_feasible`` cannot be trusted with the
-   budget, so the buyer offers it values scaled by ``min(1, (budget / demand) / max
-   value)``: every mechanism here pays at most the offered value per label (individual
-   rationality for the buyer), so spend stays within budget while the ranking of
-   annotators by value is kept and truthfulness is untouched (values are fixed before asks
-   are seen). Welfare and buyer utility are always measured at the unscaled values.
+   budget, so it runs wrapped in ``mechanisms.budget_capped.BudgetCapped``: offered values
+   are scaled so that no clearing can exceed the round's budget, the ranking of annotators
+   by value is kept and truthfulness is untouched. Welfare and buyer utility are always
+   measured at the unscaled values.
 3. Bought labels are dealt out (``sim.assignment.deal_slots``): a ``golden_rate`` share
    to golden items whose answer the buyer knows, the rest to items picked at random or
    by the reward model's uncertainty (smallest ``|r(left) - r(right)|``).
@@ -46,6 +45,7 @@ from analysis import metrics
 from analysis.aggregation import PairwiseDawidSkene, majority_vote
 from analysis.intransitivity import cycle_rate_by_prompt
 from mechanisms import Market
+from mechanisms.budget_capped import BudgetCapped
 from sim.assignment import deal_slots
 from sim.config import MarketConfig, mechanism_from_config
 from sim.corpus import Corpus, builtin_corpus, weight_vector
@@ -87,7 +87,10 @@ class MarketModel(mesa.Model):
         self.corpus = builtin_corpus(config.corpus_seed) if corpus is None else corpus
         if not self.corpus.has_attributes:
             raise ValueError("corpus: the market needs attribute scores to judge and grade labels")
-        self.mechanism = mechanism_from_config(config.mechanism)
+        mechanism = mechanism_from_config(config.mechanism)
+        if not mechanism.properties.get("budget_feasible", False):
+            mechanism = BudgetCapped(mechanism)
+        self.mechanism = mechanism
         buyer = config.buyer
         self.target_weights = weight_vector(buyer.target_weights)
         self.sellers: list[Annotator] = build_population(
@@ -192,10 +195,7 @@ class MarketModel(mesa.Model):
         asks = np.array([a.make_ask() for a in self.sellers])
         budget = self.buyer.round_budget() if buyer_cfg.pacing else self.buyer.remaining_budget
         demand = buyer_cfg.demand_per_round
-        offered = values
-        if not self.mechanism.properties.get("budget_feasible", False):
-            offered = budget_safe_values(values, budget, demand)
-        market = Market(values=offered, capacities=self._capacities, demand=demand, budget=budget)
+        market = Market(values=values, capacities=self._capacities, demand=demand, budget=budget)
         outcome = self.mechanism.run(asks, market, self.rng)
         self.buyer.record_round(outcome.spend)
 
@@ -228,7 +228,7 @@ class MarketModel(mesa.Model):
         """Run every configured round (with a progress bar when ``progress``)."""
         for _ in tqdm(
             range(self.config.buyer.rounds),
-            desc=f"{self.mechanism.name} rounds",
+            desc=f"{self.config.mechanism.name} rounds",
             disable=not self.progress,
             leave=False,
         ):
@@ -409,19 +409,6 @@ ROUND_METRICS = (
 
 def _reporter(key: str):
     return lambda model: model._last_row[key]
-
-
-def budget_safe_values(values: np.ndarray, budget: float, demand: int) -> np.ndarray:
-    """Scale values so the highest is at most ``budget / demand``.
-
-    A mechanism that pays each unit at most its value then spends at most ``budget``
-    on ``demand`` units, whatever the asks.
-    """
-    top = float(np.max(values)) if len(values) else 0.0
-    cap = budget / demand if demand > 0 else 0.0
-    if top <= cap or top == 0:
-        return values
-    return values * (cap / top)
 
 
 def majority_input_pairs(crowd: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import pytest
 from mechanisms import available_mechanisms
 from sim.assignment import deal_slots
 from sim.config import MarketConfig, mechanism_from_config
-from sim.market import MarketModel, budget_safe_values
+from sim.market import MarketModel
 
 SMALL = {
     "population": {"n_annotators": 12, "capacity": 4},
@@ -143,14 +143,6 @@ def test_feedback_shifts_spend_to_skilled_annotators_under_vcg(seed):
     assert on[-3:].mean() > on[0] + 0.2
     assert on[-3:].mean() > off[-3:].mean() + 0.2
     assert off[-3:].mean() <= off[0] + 0.05
-
-
-def test_budget_safe_values_keep_the_order_and_cap_spend():
-    values = np.array([0.9, 0.3, 0.6])
-    safe = budget_safe_values(values, budget=2.0, demand=10)
-    np.testing.assert_allclose(safe, values * (0.2 / 0.9))
-    assert list(np.argsort(safe)) == list(np.argsort(values))
-    np.testing.assert_array_equal(budget_safe_values(values, budget=20.0, demand=10), values)
 
 
 def test_deal_slots_uses_every_label_and_never_repeats_a_seller_on_an_item():
