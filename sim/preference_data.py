@@ -14,26 +14,36 @@ One comparison per record, with fields
   :data:`sim.corpus.ATTRIBUTES`, the numbers ``chosen_a`` and ``rejected_a`` in [0, 1] — all
   ten or none. UltraFeedback's 1-5 ratings map to [0, 1] as ``(rating - 1) / 4``. A response
   (the same prompt and text) that occurs in several records must get the same scores in each.
+  An absent, null or blank score is missing; NaN and infinities are refused as not finite.
   Judges and gold labels need these scores; without them the corpus still carries the
   recorded preference in the ``chosen`` column of its pairs.
+
+Each record is one label. A record that repeats an earlier one (the same prompt, chosen and
+rejected) and a comparison recorded both ways (the same prompt and pair, chosen and rejected
+swapped) load as given, with a :class:`DuplicateComparisonWarning` that counts them: several
+annotators' labels look like that, but so does a file concatenated twice.
 
 Other fields are ignored. The format follows the extension: ``.jsonl`` (one JSON object per
 line; blank lines are skipped; places are given as ``line N`` of the file), ``.csv`` (a header
 row, then one record per row) and ``.parquet``; for these two, places are ``row N``, counting
-records from 1. A malformed file raises :class:`DataFileError` naming the file, the line or row
-and the field, and nothing is loaded.
+records from 1. A malformed or unreadable file raises :class:`DataFileError` naming the file,
+the line or row and the field, and nothing is loaded.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import warnings
 from collections.abc import Sequence
 from numbers import Real
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sim.corpus import (
     ATTRIBUTES,
@@ -77,6 +87,27 @@ class DataFileError(ValueError):
         super().__init__(f"{field}: {problem} (in {where})")
 
 
+class DuplicateComparisonWarning(UserWarning):
+    """Records that repeat an earlier one, or comparisons recorded both ways; they loaded.
+
+    Attributes
+    ----------
+    duplicates : int
+        Records with the same prompt, chosen and rejected as an earlier record.
+    contradictions : int
+        Comparisons (a prompt and a pair of responses) recorded with chosen and rejected
+        swapped, each counted once however often either way occurs.
+    """
+
+    def __init__(self, message: str, duplicates: int, contradictions: int):
+        super().__init__(message, duplicates, contradictions)
+        self.duplicates = duplicates
+        self.contradictions = contradictions
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
 def load_preferences(
     path: str | Path, *, seed: int = 0, test_fraction: float = TEST_FRACTION
 ) -> Corpus:
@@ -94,7 +125,12 @@ def load_preferences(
     Raises
     ------
     DataFileError
-        The file is missing, has an unknown extension, or breaks the contract.
+        The file is missing or unreadable, has an unknown extension, or breaks the contract.
+
+    Warns
+    -----
+    DuplicateComparisonWarning
+        When records repeat or contradict one another (they load as given).
     """
     source = str(path)
     records, locations = _read_records(Path(path), source)
@@ -107,7 +143,7 @@ def corpus_from_comparisons(
 ) -> Corpus:
     """Build a :class:`~sim.corpus.Corpus` from a DataFrame in the file contract's columns.
 
-    Errors name ``"DataFrame"`` and the row, counting from 1.
+    Errors and warnings name ``"DataFrame"`` and the row, counting from 1.
     """
     records = frame.to_dict(orient="records")
     locations = [f"row {k}" for k in range(1, len(records) + 1)]
@@ -154,51 +190,80 @@ def export_preferences(
 
 
 def _read_records(path: Path, source: str) -> tuple[list[dict], list[str]]:
-    """Raw records of a file and where each came from, by the file's extension."""
+    """Raw records of a file and where each came from, by the file's extension.
+
+    Parquet is read with pyarrow into plain Python values, so that a null cell is None
+    (missing) and a NaN cell stays NaN (not a finite number).
+    """
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise DataFileError(source, "path", f"unknown extension {path.suffix!r}; use {FORMATS}")
+    if path.is_dir():
+        raise DataFileError(source, "path", "is a folder; give a preference file")
     if not path.is_file():
         raise DataFileError(source, "path", "no such file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataFileError(
+            source, "path", f"cannot be read ({exc.strerror or exc}); check its permissions"
+        ) from None
     if suffix == ".jsonl":
-        return _read_jsonl(path, source)
+        return _read_jsonl(data, source)
     try:
         if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+            records = frame.to_dict(orient="records")
         else:
-            frame = pd.read_parquet(path)
+            records = pq.read_table(io.BytesIO(data)).to_pylist()
     except pd.errors.EmptyDataError:
         raise DataFileError(
             source, "record", "the file is empty; add a header and records"
         ) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
-        raise DataFileError(source, "record", f"cannot be parsed as {suffix[1:]} ({exc})") from None
-    records = frame.to_dict(orient="records")
+    except (
+        pd.errors.ParserError,
+        UnicodeDecodeError,
+        OSError,
+        ValueError,
+        pa.ArrowException,
+    ) as exc:
+        problem = " ".join(str(exc).split())
+        raise DataFileError(
+            source, "record", f"cannot be parsed as {suffix[1:]} ({problem})"
+        ) from None
     return records, [f"row {k}" for k in range(1, len(records) + 1)]
 
 
-def _read_jsonl(path: Path, source: str) -> tuple[list[dict], list[str]]:
+def _read_jsonl(data: bytes, source: str) -> tuple[list[dict], list[str]]:
     records, locations = [], []
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            location = f"line {number}"
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise DataFileError(source, "record", f"not UTF-8 text ({exc})", location) from None
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataFileError(source, "record", f"not valid JSON ({exc})", location) from None
-            if not isinstance(record, dict):
-                kind = type(record).__name__
-                raise DataFileError(
-                    source, "record", f"expected a JSON object, got {kind}", location
-                )
-            records.append(record)
-            locations.append(location)
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        location = f"line {number}"
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataFileError(source, "record", f"not UTF-8 text ({exc})", location) from None
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataFileError(source, "record", f"not valid JSON ({exc})", location) from None
+        except ValueError:  # the only other one: an integer past Python's digit limit
+            raise DataFileError(
+                source,
+                "record",
+                "holds an integer too long to read; give numbers in [0, 1]",
+                location,
+            ) from None
+        except RecursionError:
+            raise DataFileError(
+                source, "record", "nested too deeply to read; give a flat JSON object", location
+            ) from None
+        if not isinstance(record, dict):
+            kind = type(record).__name__
+            raise DataFileError(source, "record", f"expected a JSON object, got {kind}", location)
+        records.append(record)
+        locations.append(location)
     return records, locations
 
 
@@ -234,6 +299,7 @@ def _validated_frame(records: list[dict], locations: list[str], source: str) -> 
     if not has_topic:
         frame["topic"] = DEFAULT_TOPIC
     _check_consistency(frame, locations, source, has_scores)
+    _warn_of_repeats(frame, locations, source)
     return frame
 
 
@@ -260,7 +326,9 @@ def _text(record: dict, field: str, source: str, location: str) -> str:
 
 
 def _score(record: dict, field: str, source: str, location: str) -> float:
-    if field not in record or _is_missing(record[field]):
+    """A score in [0, 1]: a number or (CSV) its text. Absent, None or blank is missing; NaN,
+    infinities and integers too large for a float are not finite numbers."""
+    if field not in record or _is_blank(record[field]):
         raise DataFileError(
             source,
             field,
@@ -271,30 +339,53 @@ def _score(record: dict, field: str, source: str, location: str) -> float:
     value = record[field]
     if isinstance(value, str):
         try:
-            value = float(value)
+            number = float(value)
         except ValueError:
             raise DataFileError(
-                source, field, f"expected a number in [0, 1], got {value!r}", location
+                source, field, f"expected a number in [0, 1], got {_brief(value)}", location
             ) from None
     elif isinstance(value, bool) or not isinstance(value, Real):
         kind = type(value).__name__
         raise DataFileError(source, field, f"expected a number in [0, 1], got {kind}", location)
-    value = float(value)
-    if not 0.0 <= value <= 1.0:
+    else:
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+    if not math.isfinite(number):
+        if isinstance(value, str):
+            shown = _brief(value)
+        else:
+            shown = "an integer too large for a float" if isinstance(value, int) else str(number)
         raise DataFileError(
             source,
             field,
-            f"score {value} is outside [0, 1]; rescale ratings r on 1..5 as (r - 1) / 4",
+            f"expected a number in [0, 1], got {shown} (not a finite number)",
             location,
         )
-    return value
+    if not 0.0 <= number <= 1.0:
+        raise DataFileError(
+            source,
+            field,
+            f"score {number} is outside [0, 1]; rescale ratings r on 1..5 as (r - 1) / 4",
+            location,
+        )
+    return number
+
+
+def _brief(text: str, width: int = 40) -> str:
+    """``repr(text)``, cut to about ``width`` characters so an error stays one short line."""
+    return repr(text) if len(text) <= width else repr(text[: width - 3] + "...")
+
+
+def _is_blank(value) -> bool:
+    """None or (as CSV gives a gap) blank text."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _is_missing(value) -> bool:
-    """None, NaN, or (as CSV gives it) empty text."""
-    if isinstance(value, str):
-        return not value.strip()
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """Blank, or NaN (as pandas gives a gap)."""
+    return _is_blank(value) or (isinstance(value, float) and math.isnan(value))
 
 
 def _check_consistency(
@@ -330,6 +421,35 @@ def _check_consistency(
                     f"{scores[k][differs[0]]} here; a response needs the same scores everywhere",
                     locations[k],
                 )
+
+
+def _warn_of_repeats(frame: pd.DataFrame, locations: Sequence[str], source: str) -> None:
+    """Warn, with counts and first places, of records that repeat an earlier one and of
+    comparisons recorded both ways (chosen and rejected swapped)."""
+    seen: set[tuple[str, str, str]] = set()
+    repeats, swaps = [], []
+    contradicted: set[tuple[str, frozenset[str]]] = set()
+    keys = zip(frame["prompt"], frame["chosen"], frame["rejected"], strict=True)
+    for (prompt, chosen, rejected), location in zip(keys, locations, strict=True):
+        if (prompt, chosen, rejected) in seen:
+            repeats.append(location)
+        elif (prompt, rejected, chosen) in seen:
+            swaps.append(location)
+            contradicted.add((prompt, frozenset((chosen, rejected))))
+        seen.add((prompt, chosen, rejected))
+    if not repeats and not swaps:
+        return
+    first_repeat = f", first at {repeats[0]}" if repeats else ""
+    first_swap = f", first at {swaps[0]}" if swaps else ""
+    message = (
+        f"{source}: {len(repeats)} duplicate records (the same prompt, chosen and rejected as "
+        f"an earlier record{first_repeat}) and {len(contradicted)} contradicting comparisons "
+        f"(the same prompt and pair with chosen and rejected swapped{first_swap}); each "
+        "record loads as one label, remove copies that are not separate judgements"
+    )
+    warnings.warn(
+        DuplicateComparisonWarning(message, len(repeats), len(contradicted)), stacklevel=4
+    )
 
 
 def _build_corpus(frame: pd.DataFrame, seed: int, test_fraction: float) -> Corpus:

@@ -2,14 +2,19 @@
 file, place and field, nothing partially loaded, and a round trip through the export."""
 
 import json
+import pathlib
+import warnings
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from sim.corpus import ATTRIBUTES, DEFAULT_TARGET_WEIGHTS, builtin_corpus
 from sim.preference_data import (
     DataFileError,
+    DuplicateComparisonWarning,
     corpus_from_comparisons,
     export_preferences,
     load_preferences,
@@ -99,7 +104,8 @@ def test_topic_column_is_kept(tmp_path):
 
 def test_seed_changes_order_but_not_content(tmp_path):
     path = _write(_records() * 8, tmp_path / "many.jsonl")
-    first, again, other = (load_preferences(path, seed=s) for s in (0, 0, 1))
+    with pytest.warns(DuplicateComparisonWarning):  # the same five records, eight times
+        first, again, other = (load_preferences(path, seed=s) for s in (0, 0, 1))
     pd.testing.assert_frame_equal(first.pairs("train"), again.pairs("train"))
     pd.testing.assert_frame_equal(first.responses, other.responses)
     sides = pd.concat([first.pairs("train"), first.pairs("test")]).sort_values("pair_id")
@@ -267,6 +273,146 @@ def test_missing_and_empty_files_are_refused(tmp_path):
     _assert_names(_error(absent), absent, "path", None)
     blank = _jsonl(tmp_path, ["", "   "])
     _assert_names(_error(blank), blank, "record", None)
+
+
+def _one_score_file(tmp_path, fmt, cell):
+    """The five scored records with ``rejected_tone`` of record 3 replaced by ``cell``: raw JSON
+    text for JSONL, raw cell text for CSV, a Python value stored as a double for Parquet."""
+    records = _records()
+    if fmt == "jsonl":
+        marker = 123.456
+        records[2]["rejected_tone"] = marker
+        path = _write(records, tmp_path / "prefs.jsonl")
+        path.write_text(path.read_text().replace(str(marker), cell), encoding="utf-8")
+    elif fmt == "csv":
+        records[2]["rejected_tone"] = "MARKER"
+        path = _write(records, tmp_path / "prefs.csv")
+        path.write_text(path.read_text().replace("MARKER", cell), encoding="utf-8")
+    else:
+        records[2]["rejected_tone"] = cell
+        path = tmp_path / "prefs.parquet"
+        pq.write_table(pa.Table.from_pylist(records), path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("fmt", "cell"),
+    [
+        ("jsonl", "1" + "0" * 400),  # json reads a 401-digit int; float() of it overflows
+        ("jsonl", "1e400"),  # json reads inf
+        ("jsonl", "NaN"),
+        ("jsonl", "-Infinity"),
+        ("csv", "1" + "0" * 400),
+        ("csv", "nan"),
+        ("csv", "inf"),
+        ("parquet", float("nan")),
+        ("parquet", float("inf")),
+    ],
+)
+def test_non_finite_scores_are_named_as_such(tmp_path, fmt, cell):
+    path = _one_score_file(tmp_path, fmt, cell)
+    error = _error(path)
+    location = "line 3" if fmt == "jsonl" else "row 3"
+    _assert_names(error, path, "rejected_tone", location)
+    assert "not a finite number" in str(error)
+    assert "missing" not in str(error)
+    assert len(str(error)) < 300  # the 401 digits are not echoed
+
+
+@pytest.mark.parametrize(("fmt", "cell"), [("jsonl", "null"), ("csv", ""), ("parquet", None)])
+def test_blank_scores_are_named_missing(tmp_path, fmt, cell):
+    path = _one_score_file(tmp_path, fmt, cell)
+    error = _error(path)
+    _assert_names(error, path, "rejected_tone", "line 3" if fmt == "jsonl" else "row 3")
+    assert "missing" in str(error)
+
+
+def test_unparsable_json_numbers_and_nesting_are_named(tmp_path):
+    too_long = '{"prompt": "Q?", "chosen": "a", "rejected": "b", "n": 1' + "0" * 5000 + "}"
+    deep = '{"prompt": "Q?", "chosen": "a", "rejected": "b", "n": ' + "[" * 100_000
+    deep += "]" * 100_000 + "}"
+    for lines, location in (([GOOD, too_long], "line 2"), ([GOOD, GOOD, deep], "line 3")):
+        path = _jsonl(tmp_path, lines)
+        _assert_names(_error(path), path, "record", location)
+
+
+def test_deeply_nested_parquet_is_named(tmp_path):
+    value = "Q?"
+    for _ in range(300):
+        value = [value]
+    path = tmp_path / "deep.parquet"
+    pq.write_table(pa.Table.from_pylist([{"prompt": value, "chosen": "a", "rejected": "b"}]), path)
+    error = _error(path)
+    _assert_names(error, path, "record", None)
+    assert "nested" in str(error)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_unreadable_file_is_named(tmp_path, monkeypatch, fmt):
+    """Opening the file fails as it does without read permission (simulated, because root
+    reads any file whatever its mode)."""
+    path = _write(_records(), tmp_path / f"prefs.{fmt}")
+    real_open = pathlib.Path.open
+
+    def refusing_open(self, *args, **kwargs):
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "open", refusing_open)
+    error = _error(path)
+    _assert_names(error, path, "path", None)
+    assert "Permission denied" in str(error)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_folder_given_as_the_file_is_named(tmp_path, fmt):
+    folder = tmp_path / f"prefs.{fmt}"
+    folder.mkdir()
+    error = _error(folder)
+    _assert_names(error, folder, "path", None)
+    assert "is a folder" in str(error)
+
+
+def _repeating_records():
+    """Q1's pair four times: as recorded, a copy, swapped, a copy of the swap; Q2's pair once
+    each way; Q3's once. By hand: 2 duplicate records (2nd, 4th), 2 contradicting
+    comparisons (Q1's, Q2's); the first duplicate is record 2, the first swap record 3."""
+    rows = [
+        ("Q1", "a", "b"),
+        ("Q1", "a", "b"),
+        ("Q1", "b", "a"),
+        ("Q1", "b", "a"),
+        ("Q2", "x", "y"),
+        ("Q2", "y", "x"),
+        ("Q3", "a", "b"),
+    ]
+    return [{"prompt": p, "chosen": c, "rejected": r} for p, c, r in rows]
+
+
+@pytest.mark.parametrize("fmt", [*FORMATS, "frame"])
+def test_duplicates_and_contradictions_warn_with_counts_and_still_load(tmp_path, fmt):
+    records = _repeating_records()
+    with pytest.warns(DuplicateComparisonWarning) as caught:
+        if fmt == "frame":
+            corpus = corpus_from_comparisons(pd.DataFrame(records))
+        else:
+            corpus = load_preferences(_write(records, tmp_path / f"prefs.{fmt}"))
+    (warning,) = [w.message for w in caught if isinstance(w.message, DuplicateComparisonWarning)]
+    assert (warning.duplicates, warning.contradictions) == (2, 2)
+    message = str(warning)
+    assert "\n" not in message
+    assert "2 duplicate" in message and "2 contradicting" in message
+    first = "line" if fmt == "jsonl" else "row"
+    assert f"{first} 2" in message and f"{first} 3" in message
+    assert len(corpus.pairs("train")) + len(corpus.pairs("test")) == len(records)
+
+
+def test_distinct_comparisons_load_without_a_warning(tmp_path):
+    path = _write(_records(), tmp_path / "prefs.jsonl")  # 'Paris.' twice, against others
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_preferences(path)
 
 
 def test_a_bad_last_record_loads_nothing(tmp_path):
