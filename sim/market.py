@@ -42,13 +42,13 @@ from agents.annotator import Annotator
 from agents.buyer import Buyer
 from agents.population import build_population
 from analysis import metrics
-from analysis.aggregation import PairwiseDawidSkene, majority_vote
-from analysis.intransitivity import cycle_rate_by_prompt
+from analysis.aggregation import LABEL_COLUMNS, PairwiseDawidSkene, majority_vote
 from mechanisms import Market
 from mechanisms.budget_capped import BudgetCapped
 from sim.assignment import deal_slots
 from sim.config import MarketConfig, mechanism_from_config
 from sim.corpus import Corpus, builtin_corpus, weight_vector
+from sim.label_log import PURCHASED_LABEL_COLUMNS, LabelLog
 from sim.reward_model import RewardModel
 
 GOLD_POOL_SIZE = 200
@@ -56,9 +56,6 @@ GOLD_POOL_SIZE = 200
 
 UNCERTAINTY_POOL_FACTOR = 4
 """Uncertainty sampling scores this many random candidates per item it needs."""
-
-LABEL_COLUMNS = ("round", "worker", "pair_id", "left", "right", "label", "correct", "golden")
-
 
 class MarketModel(mesa.Model):
     """The preference-label market, built from a :class:`~sim.config.MarketConfig`.
@@ -129,7 +126,7 @@ class MarketModel(mesa.Model):
         self.reward_accuracy_ = float("nan")
         self.round_ = 0
         self._last_row: dict[str, float] = {}
-        self._labels: list[pd.DataFrame] = []
+        self._log = LabelLog(self._prompt_id)
         self.datacollector = mesa.DataCollector(
             model_reporters={key: _reporter(key) for key in ROUND_METRICS},
             agenttype_reporters={
@@ -208,7 +205,7 @@ class MarketModel(mesa.Model):
         )
         golden_rows = self.rng.choice(len(self.gold_pool), size=slots.golden_seller.size)
         golden = self._label(slots.golden_seller, self.gold_pool.iloc[golden_rows], golden=True)
-        self._labels.append(pd.concat([regular, golden], ignore_index=True))
+        self._log.append(pd.concat([regular, golden], ignore_index=True))
 
         if buyer_cfg.feedback:
             self._update_quality(regular, golden)
@@ -284,7 +281,7 @@ class MarketModel(mesa.Model):
                 "correct": left_wins == pairs["gold_left"].to_numpy(),
                 "golden": golden,
             },
-            columns=list(LABEL_COLUMNS),
+            columns=list(PURCHASED_LABEL_COLUMNS),
         )
 
     def _update_quality(self, regular: pd.DataFrame, golden: pd.DataFrame) -> None:
@@ -308,10 +305,10 @@ class MarketModel(mesa.Model):
     def _training_pairs(self, regular: pd.DataFrame) -> pd.DataFrame:
         if regular.empty:
             return pd.DataFrame(columns=["prompt", "chosen", "rejected"])
-        crowd = regular[["worker", "left", "right", "label"]]
+        crowd = regular[list(LABEL_COLUMNS)]
         if self.config.buyer.aggregation == "dawid_skene":
-            history = pd.concat([lab[~lab["golden"]] for lab in self._labels])
-            fitted = PairwiseDawidSkene().fit(history[["worker", "left", "right", "label"]])
+            history = self._log.frame(golden=False)
+            fitted = PairwiseDawidSkene().fit(history[list(LABEL_COLUMNS)])
             this_round = pd.MultiIndex.from_frame(majority_input_pairs(crowd))
             decided = fitted.labels_.set_index(["left", "right"]).reindex(this_round).dropna()
             votes = decided.reset_index()
@@ -344,7 +341,6 @@ class MarketModel(mesa.Model):
         first_best = metrics.max_welfare(values, self._costs, self._capacities, demand)
         realised = metrics.welfare(transactions)
         spend = metrics.spend(transactions)
-        purchased = pd.concat([lab[~lab["golden"]] for lab in self._labels])
         skills = pd.Series(self._skills, index=self._ids)
         return {
             "round": self.round_,
@@ -362,7 +358,7 @@ class MarketModel(mesa.Model):
             "efficiency": metrics.allocative_efficiency(realised, first_best),
             "overpayment": metrics.overpayment(transactions),
             "top_skill_spend_share": metrics.top_skill_spend_share(transactions, skills),
-            "cycle_rate": _pooled_cycle_rate(purchased, self._prompt_id),
+            "cycle_rate": self._log.cycle_rate(),
             "mean_value": float(np.mean(values)),
         }
 
@@ -370,9 +366,7 @@ class MarketModel(mesa.Model):
 
     def labels(self) -> pd.DataFrame:
         """Every label bought so far (regular and golden)."""
-        if not self._labels:
-            return pd.DataFrame(columns=list(LABEL_COLUMNS))
-        return pd.concat(self._labels, ignore_index=True)
+        return self._log.frame().copy()
 
     def results(self) -> dict[str, pd.DataFrame]:
         """``rounds`` (model level), ``annotators`` (per annotator per round),
@@ -416,13 +410,3 @@ def majority_input_pairs(crowd: pd.DataFrame) -> pd.DataFrame:
     low = np.minimum(crowd["left"].to_numpy(), crowd["right"].to_numpy())
     high = np.maximum(crowd["left"].to_numpy(), crowd["right"].to_numpy())
     return pd.DataFrame({"left": low, "right": high}).drop_duplicates()
-
-
-def _pooled_cycle_rate(purchased: pd.DataFrame, prompt_id: np.ndarray) -> float:
-    """Mean over prompts of the share of fully labelled response triples that are cyclic."""
-    if purchased.empty:
-        return float("nan")
-    crowd = purchased[["worker", "left", "right", "label"]]
-    items = np.union1d(crowd["left"].to_numpy(), crowd["right"].to_numpy())
-    rates = cycle_rate_by_prompt(crowd, pd.Series(prompt_id[items], index=items))
-    return float(rates.mean()) if rates.notna().any() else float("nan")
