@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
-from scipy import stats
 from scipy.special import ndtr
 
 from agents.annotator import Annotator
@@ -23,6 +22,7 @@ from agents.bidding import (
     PayAsBidEquilibrium,
     Truthful,
 )
+from agents.distributions import frozen_distribution
 from agents.judges import (
     AdversarialJudge,
     BradleyTerryJudge,
@@ -92,25 +92,23 @@ class PopulationSpec:
 
     Judge noise follows skill through ``agents.judges.temperature_from_skill``: it is the
     Bradley-Terry temperature, the Thurstone noise and the lexicographic perception noise.
+
+    The defaults are the market's (``sim.config.PopulationConfig`` reads them from here):
+    lognormal costs around 0.1 per label that correlate with skill (experts cost more),
+    and a judge mix with spammers, so that buying from the right annotators matters.
     """
 
-    n_annotators: int = 20
-    cost_distribution: str = "uniform"
-    cost_params: Mapping[str, float] = field(default_factory=lambda: {"loc": 0.0, "scale": 1.0})
+    n_annotators: int = 24
+    cost_distribution: str = "lognorm"
+    cost_params: Mapping[str, float] = field(default_factory=lambda: {"s": 0.5, "scale": 0.1})
     skill_distribution: str = "beta"
-    skill_params: Mapping[str, float] = field(default_factory=lambda: {"a": 4.0, "b": 2.0})
-    cost_skill_correlation: float = 0.0
+    skill_params: Mapping[str, float] = field(default_factory=lambda: {"a": 2.0, "b": 2.0})
+    cost_skill_correlation: float = 0.6
     judge_mix: Mapping[str, float] = field(
-        default_factory=lambda: {
-            "bradley_terry": 0.6,
-            "thurstone": 0.2,
-            "lexicographic": 0.1,
-            "spammer": 0.05,
-            "adversarial": 0.05,
-        }
+        default_factory=lambda: {"bradley_terry": 0.7, "lexicographic": 0.15, "spammer": 0.15}
     )
-    weight_concentration: float = 20.0
-    lexicographic_threshold: float = 0.1
+    weight_concentration: float = 30.0
+    lexicographic_threshold: float = 0.05
     bidding_mix: Mapping[str, float] = field(default_factory=lambda: {"truthful": 1.0})
     markup: float = 0.2
     equilibrium_units: int = 1
@@ -118,8 +116,8 @@ class PopulationSpec:
     learning_rate: float = 0.1
     learning_exploration: float = 0.05
     learning_utility_scale: float = 1.0
-    capacity: int = 10
-    judge_noise: float = 0.5
+    capacity: int = 8
+    judge_noise: float = 0.2
 
     def __post_init__(self) -> None:
         _whole("n_annotators", self.n_annotators, least=1)
@@ -155,11 +153,24 @@ class PopulationSpec:
 
     def cost_marginal(self):
         """The frozen scipy distribution of one annotator's cost."""
-        return _frozen("cost", self.cost_distribution, self.cost_params, low=0.0, high=np.inf)
+        return frozen_distribution(
+            "cost_distribution",
+            self.cost_distribution,
+            self.cost_params,
+            params_field="cost_params",
+            low=0.0,
+        )
 
     def skill_marginal(self):
         """The frozen scipy distribution of one annotator's skill."""
-        return _frozen("skill", self.skill_distribution, self.skill_params, low=0.0, high=1.0)
+        return frozen_distribution(
+            "skill_distribution",
+            self.skill_distribution,
+            self.skill_params,
+            params_field="skill_params",
+            low=0.0,
+            high=1.0,
+        )
 
     def learning_bidder(self) -> LearningBidder:
         """A fresh learning bidder with this spec's parameters (field names in the errors)."""
@@ -178,29 +189,6 @@ class PopulationSpec:
 def _whole(name: str, value, *, least: int) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
         raise ValueError(f"{name}: must be a whole number >= {least}, got {value!r}")
-
-
-def _frozen(prefix: str, name: str, params: Mapping[str, float], *, low: float, high: float):
-    family = getattr(stats, name, None) if isinstance(name, str) else None
-    if not isinstance(family, stats.rv_continuous):
-        raise ValueError(
-            f"{prefix}_distribution: {name!r} is not a continuous scipy.stats distribution; "
-            "use a name such as 'uniform', 'lognorm', 'gamma' or 'beta'"
-        )
-    try:
-        frozen = family(**dict(params))
-        lo, hi = frozen.support()
-        median = frozen.ppf(0.5)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{prefix}_params: not valid for {name!r} ({exc})") from None
-    if not np.isfinite(median):
-        raise ValueError(f"{prefix}_params: {dict(params)} are not valid parameters of {name!r}")
-    if lo < low or hi > high:
-        raise ValueError(
-            f"{prefix}_distribution: support [{lo}, {hi}] of {name!r} with {dict(params)} "
-            f"leaves [{low}, {high}]; choose parameters inside it"
-        )
-    return frozen
 
 
 def _shares(name: str, mix: Mapping[str, float], known: tuple[str, ...]) -> None:

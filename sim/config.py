@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from agents.bidding import DEFAULT_MULTIPLIERS
+from agents.distributions import frozen_distribution
 from agents.population import PopulationSpec
 from mechanisms.registry import UnknownMechanismError, get_mechanism
 from sim.corpus import ATTRIBUTES, DEFAULT_TARGET_WEIGHTS
@@ -28,34 +28,30 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+_SPEC = PopulationSpec()
+
+
 class PopulationConfig(_Section):
-    """The annotator population; fields and meaning as ``agents.population.PopulationSpec``.
+    """The annotator population: fields, meaning and defaults of ``PopulationSpec``."""
 
-    Defaults differ from the spec's: costs are lognormal around 0.1 per label and correlate
-    with skill (experts cost more), and the judge mix includes spammers, so that buying
-    from the right annotators matters.
-    """
-
-    n_annotators: int = Field(24, ge=2, le=10_000)
-    cost_distribution: str = "lognorm"
-    cost_params: dict[str, float] = Field(default_factory=lambda: {"s": 0.5, "scale": 0.1})
-    skill_distribution: str = "beta"
-    skill_params: dict[str, float] = Field(default_factory=lambda: {"a": 2.0, "b": 2.0})
-    cost_skill_correlation: float = 0.6
-    judge_mix: dict[str, float] = Field(
-        default_factory=lambda: {"bradley_terry": 0.7, "lexicographic": 0.15, "spammer": 0.15}
-    )
-    weight_concentration: float = 30.0
-    lexicographic_threshold: float = 0.05
-    bidding_mix: dict[str, float] = Field(default_factory=lambda: {"truthful": 1.0})
-    markup: float = 0.2
-    equilibrium_units: int = 1
-    learning_multipliers: tuple[float, ...] = DEFAULT_MULTIPLIERS
-    learning_rate: float = 0.1
-    learning_exploration: float = 0.05
-    learning_utility_scale: float = 1.0
-    capacity: int = Field(8, ge=1, description="most labels one annotator sells per round")
-    judge_noise: float = 0.2
+    n_annotators: int = Field(_SPEC.n_annotators, ge=2, le=10_000)
+    cost_distribution: str = _SPEC.cost_distribution
+    cost_params: dict[str, float] = Field(default_factory=lambda: dict(_SPEC.cost_params))
+    skill_distribution: str = _SPEC.skill_distribution
+    skill_params: dict[str, float] = Field(default_factory=lambda: dict(_SPEC.skill_params))
+    cost_skill_correlation: float = _SPEC.cost_skill_correlation
+    judge_mix: dict[str, float] = Field(default_factory=lambda: dict(_SPEC.judge_mix))
+    weight_concentration: float = _SPEC.weight_concentration
+    lexicographic_threshold: float = _SPEC.lexicographic_threshold
+    bidding_mix: dict[str, float] = Field(default_factory=lambda: dict(_SPEC.bidding_mix))
+    markup: float = _SPEC.markup
+    equilibrium_units: int = _SPEC.equilibrium_units
+    learning_multipliers: tuple[float, ...] = _SPEC.learning_multipliers
+    learning_rate: float = _SPEC.learning_rate
+    learning_exploration: float = _SPEC.learning_exploration
+    learning_utility_scale: float = _SPEC.learning_utility_scale
+    capacity: int = Field(_SPEC.capacity, ge=1, description="labels one annotator sells a round")
+    judge_noise: float = _SPEC.judge_noise
 
     @model_validator(mode="after")
     def _valid_spec(self) -> PopulationConfig:
@@ -162,27 +158,9 @@ def _mechanism_params(params: dict[str, Any]) -> dict[str, Any]:
     spec = converted.get("distribution")
     if isinstance(spec, dict):
         converted["distribution"] = frozen_distribution(
-            spec.get("name", ""), {k: v for k, v in spec.items() if k != "name"}
+            "distribution", spec.get("name", ""), {k: v for k, v in spec.items() if k != "name"}
         )
     return converted
-
-
-def frozen_distribution(name: str, params: dict[str, float]):
-    """``scipy.stats.<name>(**params)`` with errors that name the distribution field."""
-    from scipy import stats
-
-    family = getattr(stats, name, None)
-    if not isinstance(family, stats.rv_continuous):
-        raise ValueError(
-            f"distribution: {name!r} is not a continuous scipy.stats distribution "
-            "(e.g. uniform, lognorm, beta, gamma)"
-        )
-    try:
-        frozen = family(**params)
-        frozen.mean()
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"distribution: bad parameters {params} for {name!r} ({exc})") from None
-    return frozen
 
 
 def mechanism_from_config(config: MechanismConfig):

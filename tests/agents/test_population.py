@@ -31,7 +31,11 @@ TARGET = np.array([0.4, 0.3, 0.1, 0.1, 0.1])
 @pytest.mark.parametrize("rho", [0.0, 0.7])
 def test_costs_follow_the_named_distribution(name, params, reference, rho):
     spec = PopulationSpec(
-        n_annotators=3000, cost_distribution=name, cost_params=params, cost_skill_correlation=rho
+        n_annotators=3000,
+        cost_distribution=name,
+        cost_params=params,
+        skill_params={"a": 4.0, "b": 2.0},
+        cost_skill_correlation=rho,
     )
     costs, skills = draw_costs_and_skills(spec, np.random.default_rng(0))
     assert stats.kstest(costs, reference.cdf).pvalue > 0.001
@@ -172,7 +176,10 @@ def test_population_agents_work_in_a_round():
         ({"capacity": -1}, "capacity"),
         ({"judge_noise": 0.0}, "judge_noise"),
         ({"bidding_mix": {"markup": 1.0}, "markup": -2.0}, "markup"),
-        ({"bidding_mix": {"equilibrium": 1.0}, "equilibrium_units": 20}, "equilibrium_units"),
+        (
+            {"bidding_mix": {"equilibrium": 1.0}, "n_annotators": 20, "equilibrium_units": 20},
+            "equilibrium_units",
+        ),
         ({"bidding_mix": {"learning": 1.0}, "learning_rate": -1.0}, "learning_rate"),
         ({"bidding_mix": {"learning": 1.0}, "learning_exploration": 2.0}, "learning_exploration"),
     ],
