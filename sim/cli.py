@@ -236,19 +236,14 @@ def _write_comparison(out: str, overwrite: bool, base, mechanisms: dict, title: 
 def run(
     config: str = typer.Argument(..., help="A MarketConfig TOML file (see examples/)."),
     out: str = typer.Option(None, "--out", "-o", help="Output folder [default: out/<config>]."),
+    fast: bool = typer.Option(False, "--fast", help="Apply the file's [fast] overrides."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out."),
 ) -> None:
     """Run a market from a TOML config, or compare mechanisms on it; write the report."""
     from pathlib import Path
 
-    from sim.comparison import load_run_file
-
-    try:
-        market, mechanisms = load_run_file(config)
-    except ValueError as exc:
-        raise usage_error(str(exc)) from None
     target = out or str(Path("out") / Path(config).stem)
-    _write_comparison(target, overwrite, market, mechanisms, f"prefmarket run {config}")
+    _run_file(config, target, fast, overwrite, f"prefmarket run {config}")
 
 
 @app.command()
@@ -257,11 +252,24 @@ def demo(
     fast: bool = typer.Option(False, "--fast", help="Head mode and 4 rounds (about 1-2 min)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out."),
 ) -> None:
-    """Compare six mechanisms on one population and budget with a real MiniLM reward model."""
-    from sim.comparison import DEMO_MECHANISMS, demo_config
+    """Compare six mechanisms on one population and budget with a real MiniLM reward model.
+
+    The mechanisms and settings are the run file examples/demo.toml.
+    """
+    from sim.comparison import DEMO_FILE
 
     title = "prefmarket demo" + (" (--fast)" if fast else "")
-    _write_comparison(out, overwrite, demo_config(fast), DEMO_MECHANISMS, title)
+    _run_file(DEMO_FILE, out, fast, overwrite, title)
+
+
+def _run_file(config, out: str, fast: bool, overwrite: bool, title: str) -> None:
+    from sim.comparison import load_run_file
+
+    try:
+        market, mechanisms = load_run_file(config, fast=fast)
+    except ValueError as exc:
+        raise usage_error(str(exc)) from None
+    _write_comparison(out, overwrite, market, mechanisms, title)
 
 
 app.command("sweep")(sweep_command)

@@ -18,35 +18,8 @@ from sim.config import ConfigError, MarketConfig, read_toml
 from sim.market import MarketModel
 from sim.output import manifest, staged_dir, write_json, write_tables
 
-DEMO_MECHANISMS: dict[str, dict] = {
-    "vcg": {},
-    "uniform_price": {},
-    "posted_price": {"mechanism": {"params": {"price": 0.1}}},
-    "first_price": {"population": {"bidding_mix": {"equilibrium": 1.0}, "equilibrium_units": 6}},
-    "budget_feasible": {},
-    "vickrey_feedback": {
-        "mechanism": {"params": {"labels_per_item": 2}},
-        "buyer": {"labels_per_item": 2},
-    },
-}
-"""The demo's mechanisms, each with its config overrides. Sellers ask truthfully, their
-dominant strategy under the truthful mechanisms; under first price (pay-as-bid) they play
-the symmetric Bayes-Nash equilibrium ask instead, for the 6 = demand / capacity winning
-sellers of a round (``agents.bidding.PayAsBidEquilibrium``; exact for unit supply, a
-benchmark here). The posted price is the median cost of the default population
-(lognormal, scale 0.1); vickrey_feedback buys two labels per item from different
-annotators, as in the seed paper."""
-
-DEMO_FULL = {"reward_model": {"mode": "finetune"}}
-DEMO_FAST = {
-    "buyer": {"rounds": 4},
-    "reward_model": {"mode": "head", "eval_pairs": 200},
-}
-
-
-def demo_config(fast: bool) -> MarketConfig:
-    """The demo's base config: defaults, with ``head`` mode and fewer rounds when ``fast``."""
-    return MarketConfig.from_dict(DEMO_FAST if fast else DEMO_FULL)
+DEMO_FILE = Path(__file__).resolve().parents[1] / "examples" / "demo.toml"
+"""The demo's run file: its mechanisms, their overrides and the ``[fast]`` table."""
 
 
 def mechanism_config(base: MarketConfig, name: str, overrides: dict) -> MarketConfig:
@@ -58,15 +31,25 @@ def mechanism_config(base: MarketConfig, name: str, overrides: dict) -> MarketCo
     return MarketConfig.from_dict(data)
 
 
-def load_run_file(path: str | Path) -> tuple[MarketConfig, dict[str, dict]]:
+def load_run_file(path: str | Path, fast: bool = False) -> tuple[MarketConfig, dict[str, dict]]:
     """Read a run file: a MarketConfig TOML, optionally with ``[compare.<mechanism>]`` tables.
 
     Without ``compare`` the file runs its own ``[mechanism]``. With it, each named
     mechanism runs on the same config, its table holding per-section overrides (such as
-    ``mechanism = {params = {price = 0.1}}``). Every resulting config is validated
+    ``mechanism = {params = {price = 0.1}}``). A ``[fast]`` table holds per-section
+    overrides applied only when ``fast`` (``--fast``). Every resulting config is validated
     before anything runs; errors name the mechanism and field.
     """
     data = read_toml(path)
+    quick = data.pop("fast", {})
+    if not isinstance(quick, dict) or any(not isinstance(v, dict) for v in quick.values()):
+        raise ConfigError("fast: expected section tables such as reward_model = {mode = 'head'}")
+    if fast:
+        for section, fields in quick.items():
+            current = data.get(section, {})
+            if not isinstance(current, dict):
+                raise ConfigError(f"fast.{section}: {section} is not a section of the config")
+            data[section] = {**current, **fields}
     compare = data.pop("compare", None)
     base = MarketConfig.from_dict(data)
     if compare is None:

@@ -166,29 +166,60 @@ def test_bad_compare_tables_name_the_mechanism(tmp_path):
     assert "compare.vcg: buyer.budget" in result.stderr
 
 
-def test_demo_fast_writes_a_report_for_every_demo_mechanism(tmp_path, monkeypatch):
-    tiny_fast = {section: TINY[section] for section in ("population", "buyer", "reward_model")}
-    monkeypatch.setattr(comparison, "DEMO_FAST", tiny_fast)
+def test_demo_fast_writes_a_report_for_every_mechanism_of_the_demo_file(tmp_path, monkeypatch):
+    demo = tomllib.loads(comparison.DEMO_FILE.read_text())
+    tiny = {
+        **demo,
+        "fast": {section: TINY[section] for section in ("population", "buyer", "reward_model")},
+    }
+    monkeypatch.setattr(comparison, "DEMO_FILE", write(tmp_path / "demo.toml", tiny))
     out = tmp_path / "demo"
     result = invoke("demo", "--fast", "--out", out)
     assert result.exit_code == 0, result.output
     summary = pd.read_csv(out / "summary.csv", index_col=0)
-    assert list(summary.index) == list(comparison.DEMO_MECHANISMS)
+    assert list(summary.index) == list(demo["compare"])
+    rounds = pd.read_parquet(out / "results" / "rounds.parquet")
+    assert rounds["round"].max() + 1 == TINY["buyer"]["rounds"]
     assert (out / "report.md").exists()
 
 
-@pytest.mark.parametrize(
-    "example", sorted(p for p in Path("examples").glob("*.toml") if not p.name.startswith("sweep"))
-)
+def test_a_bad_fast_table_is_one_line_naming_it(tmp_path):
+    data = {**TINY, "fast": {"buyer": 3}}
+    result = invoke("run", write(tmp_path / "bad.toml", data), "--fast", "--out", tmp_path / "o")
+    assert_one_line_error(result)
+    assert "fast:" in result.stderr
+
+
+RUN_FILES = sorted(p for p in Path("examples").glob("*.toml") if not p.name.startswith("sweep"))
+SWEEP_FILES = sorted(Path("examples").glob("sweep*.toml"))
+
+
+@pytest.mark.parametrize("example", RUN_FILES, ids=lambda p: p.name)
 def test_examples_run_at_a_small_size(example, tmp_path):
     data = tomllib.loads(example.read_text())
     data.setdefault("buyer", {}).update(rounds=2, demand_per_round=12, budget=6.0)
     data.setdefault("population", {})["n_annotators"] = 8
-    data.setdefault("reward_model", {}).update(eval_pairs=20, epochs=5)
+    data.setdefault("reward_model", {}).update(mode="head", eval_pairs=20, epochs=5)
     out = tmp_path / "out"
     result = invoke("run", write(tmp_path / example.name, data), "--out", out)
     assert result.exit_code == 0, result.output
     assert (out / "report.md").exists()
+
+
+@pytest.mark.parametrize("example", SWEEP_FILES, ids=lambda p: p.name)
+def test_sweep_examples_run_and_report_at_a_small_size(example, tmp_path):
+    data = tomllib.loads(example.read_text())
+    data["seeds"] = 1
+    base = data.setdefault("base", {})
+    base.setdefault("buyer", {}).update(rounds=2, demand_per_round=8, budget=4.0)
+    base.setdefault("population", {})["n_annotators"] = 8
+    base.setdefault("reward_model", {}).update(mode="head", eval_pairs=20, epochs=5)
+    store = tmp_path / "store"
+    result = invoke("sweep", write(tmp_path / example.name, data), "--out", store, "--no-progress")
+    assert result.exit_code == 0, result.output
+    result = invoke("report", store)
+    assert result.exit_code == 0, result.output
+    assert (store / "report" / "report.md").exists()
 
 
 @pytest.mark.parametrize("out", ["/proc/prefmarket-out", "afile/sub"])
