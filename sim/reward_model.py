@@ -55,11 +55,14 @@ points (6 seeds, 8 comparisons per prompt).
 from __future__ import annotations
 
 import copy
+import inspect
 import json
+import math
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
@@ -68,9 +71,16 @@ import safetensors
 import safetensors.torch
 import torch
 from tqdm.auto import tqdm
-from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer, PretrainedConfig
 
-from sim.backbones import is_causal, resolve_backbone
+from sim.backbones import (
+    BackboneError,
+    BackboneSource,
+    backbone_config,
+    is_causal,
+    position_limit,
+    resolve_backbone,
+)
 
 PAIR_COLUMNS = ("prompt", "chosen", "rejected")
 MODES = ("finetune", "head")
@@ -81,6 +91,30 @@ CONFIG_FILE = "reward_model.json"
 BACKBONE_FILE = "backbone.safetensors"
 HEAD_FILE = "head.safetensors"
 CHECKPOINT_FORMAT = 1
+SAVED_SETTINGS: tuple[str, ...] = (
+    "backbone",
+    "mode",
+    "learning_rate",
+    "epochs",
+    "batch_size",
+    "max_length",
+    "seed",
+    "objective",
+    "beta",
+    "eval_batch_size",
+    "group_comparisons",
+)
+"""Constructor settings a checkpoint stores."""
+RUNTIME_SETTINGS: tuple[str, ...] = (
+    "torch_threads",
+    "progress",
+    "deduplicate_texts",
+    "sort_by_length",
+)
+"""Constructor settings that change speed or display only: not stored, given to ``load``."""
+SETTINGS = SAVED_SETTINGS + RUNTIME_SETTINGS
+MIN_MAX_LENGTH = 8
+MAX_SEED = 2**63 - 1
 PASS_OVERHEAD_TOKENS = 50
 """Fixed cost of one forward+backward pass in token equivalents (MiniLM on 1 CPU thread:
 about 39 ms per pass plus 0.73 ms per padded token, so one pass costs what ~50 tokens do)."""
@@ -96,6 +130,20 @@ class _Tokens:
     ids: tuple[int, ...]
     type_ids: tuple[int, ...] | None
     response_start: int
+
+
+class SettingError(ValueError):
+    """A reward-model setting that is unknown or out of range; nothing was built.
+
+    The message is one line, ``"<field>: <problem>"``, the problem saying what to give instead;
+    ``field`` and ``problem`` hold the parts, so that a caller (a config file) can name the
+    field its own way, e.g. ``reward_model.max_length``.
+    """
+
+    def __init__(self, field: str, problem: str):
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
 
 
 def default_torch_threads() -> int:
@@ -124,8 +172,8 @@ class RewardModel:
     Parameters
     ----------
     backbone : str
-        ``"minilm"`` (default), ``"smollm2"`` (optional extra) or a local folder / hub id;
-        see :mod:`sim.backbones`.
+        ``"minilm"`` (default), ``"smollm2"`` (optional extra) or a local model folder with
+        safetensors weights; see :mod:`sim.backbones`.
     mode : {"finetune", "head"}
         Train all weights, or only a linear head on cached frozen embeddings.
     learning_rate : float, optional
@@ -136,10 +184,12 @@ class RewardModel:
     batch_size : int
         Pairs per optimiser step.
     max_length : int
-        Tokens per (prompt, response); longer ones are truncated (longest part first for
-        encoders; the prompt's start first for causal backbones, so the response is kept).
+        Tokens per (prompt, response), from 8 to the backbone's position limit (512 for
+        MiniLM); longer ones are truncated (longest part first for encoders; the prompt's
+        start first for causal backbones, so the response is kept).
     seed : int
         Seeds a private ``torch.Generator`` (head init, shuffling); global RNG state is untouched.
+        An integer from 0 to 2**63 - 1.
     objective : {"bradley_terry", "dpo"}
         DPO needs a causal backbone and ``mode="finetune"``.
     beta : float
@@ -156,6 +206,11 @@ class RewardModel:
         changes what is learned (see module docstring).
     eval_batch_size : int
         Texts per forward pass when scoring.
+
+    Raises
+    ------
+    SettingError
+        For a setting out of its range (see :func:`check_settings`), naming the setting.
     """
 
     def __init__(
@@ -176,67 +231,55 @@ class RewardModel:
         sort_by_length: bool = True,
         eval_batch_size: int = 64,
     ) -> None:
-        if mode not in MODES:
-            raise ValueError(f"mode: got {mode!r}; use one of {MODES}")
-        if objective not in OBJECTIVES:
-            raise ValueError(f"objective: got {objective!r}; use one of {OBJECTIVES}")
-        learning_rate = DEFAULT_LEARNING_RATE[mode] if learning_rate is None else learning_rate
-        epochs = DEFAULT_EPOCHS[mode] if epochs is None else epochs
-        _require_positive("learning_rate", learning_rate)
-        _require_positive("beta", beta)
-        for name, value in (
-            ("epochs", epochs),
-            ("batch_size", batch_size),
-            ("eval_batch_size", eval_batch_size),
-        ):
-            if not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"{name}: got {value!r}; give a positive integer")
-        if not isinstance(max_length, int | np.integer) or max_length < 8:
-            raise ValueError(f"max_length: got {max_length!r}; give an integer of at least 8")
-        if torch_threads is not None and (not isinstance(torch_threads, int) or torch_threads < 1):
-            raise ValueError(f"torch_threads: got {torch_threads!r}; give a positive integer")
-        self.backbone = backbone
-        self.mode = mode
-        self.learning_rate = float(learning_rate)
-        self.epochs = int(epochs)
-        self.batch_size = int(batch_size)
-        self.max_length = int(max_length)
-        self.seed = int(seed)
-        self.objective = objective
-        self.beta = float(beta)
-        self.torch_threads = torch_threads or default_torch_threads()
-        self.progress = progress
-        self.group_comparisons = group_comparisons
-        self.deduplicate_texts = deduplicate_texts
-        self.sort_by_length = sort_by_length
-        self.eval_batch_size = int(eval_batch_size)
-        self._source = resolve_backbone(backbone)
-        config = AutoConfig.from_pretrained(
-            self._source.path, **self._source.from_pretrained_kwargs()
-        )
+        given = locals()  # the arguments, before any other local name exists
+        settings, self._source, config = _checked_settings({name: given[name] for name in SETTINGS})
+        self.backbone = settings["backbone"]
+        self.mode = settings["mode"]
+        self.learning_rate = settings["learning_rate"]
+        self.epochs = settings["epochs"]
+        self.batch_size = settings["batch_size"]
+        self.max_length = settings["max_length"]
+        self.seed = settings["seed"]
+        self.objective = settings["objective"]
+        self.beta = settings["beta"]
+        self.torch_threads = settings["torch_threads"]
+        self.progress = settings["progress"]
+        self.group_comparisons = settings["group_comparisons"]
+        self.deduplicate_texts = settings["deduplicate_texts"]
+        self.sort_by_length = settings["sort_by_length"]
+        self.eval_batch_size = settings["eval_batch_size"]
         self.causal_ = is_causal(config)
-        if objective == "dpo" and not (self.causal_ and mode == "finetune"):
-            raise ValueError(
-                "objective: 'dpo' needs a causal backbone (e.g. 'smollm2') and mode='finetune'; "
-                "use objective='bradley_terry' otherwise"
+        try:
+            self._tokenizer = AutoTokenizer.from_pretrained(
+                self._source.path, **self._source.from_pretrained_kwargs()
             )
-        self._tokenizer = AutoTokenizer.from_pretrained(
-            self._source.path, **self._source.from_pretrained_kwargs()
-        )
+        except (OSError, ValueError) as error:
+            raise SettingError(
+                "backbone",
+                f"cannot load the tokenizer in {self._source.path} ({_one_line(error)}); give a "
+                "model folder with its tokenizer files",
+            ) from None
         if self._tokenizer.pad_token_id is None:
             self._tokenizer.pad_token = self._tokenizer.eos_token
         self._tokens: dict[TextKey, _Tokens] = {}
         self._embeddings: dict[TextKey, torch.Tensor] = {}
         self._reference_logp: dict[TextKey, float] = {}
         self.n_pairs_fitted_ = 0
-        self._initialise_weights()
+        try:
+            self._initialise_weights()
+        except (OSError, safetensors.SafetensorError) as error:
+            raise SettingError(
+                "backbone",
+                f"cannot load the weights in {self._source.path} ({_one_line(error)}); give a "
+                "model folder with intact safetensors weights",
+            ) from None
 
     # ------------------------------------------------------------------ weights
 
     def _initialise_weights(self) -> None:
         """Load the pretrained backbone, draw a fresh head, and reset the optimiser."""
         self._generator = torch.Generator().manual_seed(self.seed)
-        kwargs = {**self._source.from_pretrained_kwargs(), "dtype": torch.float32}
+        kwargs = {**self._source.weights_kwargs(), "dtype": torch.float32}
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             if self.objective == "dpo":
@@ -660,9 +703,99 @@ def length_passes(
     return passes[::-1]
 
 
-def _require_positive(name: str, value: float) -> None:
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name}: got {value!r}; give a finite positive number")
+def check_settings(**settings) -> None:
+    """Refuse what ``RewardModel(**settings)`` would refuse, reading the backbone's config but
+    no weights: for validating a configuration before any model is built.
+
+    The ranges: ``mode`` and ``objective`` from ``MODES`` and ``OBJECTIVES``; ``learning_rate``
+    and ``beta`` finite and > 0; ``epochs``, ``batch_size``, ``eval_batch_size`` and
+    ``torch_threads`` integers >= 1; ``seed`` an integer in [0, 2**63 - 1]; ``max_length`` an
+    integer from 8 to the backbone's position limit; the switches (``progress``,
+    ``group_comparisons``, ``deduplicate_texts``, ``sort_by_length``) booleans; ``backbone``
+    as :func:`sim.backbones.resolve_backbone` accepts it; DPO only on a causal backbone in
+    ``finetune`` mode. None for ``learning_rate``, ``epochs`` or ``torch_threads`` means the
+    default.
+
+    Raises
+    ------
+    SettingError
+        Naming the first unknown or out-of-range setting.
+    """
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        raise SettingError(unknown[0], f"unknown setting; known settings are {', '.join(SETTINGS)}")
+    _checked_settings(settings)
+
+
+def _checked_settings(given: dict) -> tuple[dict, BackboneSource, PretrainedConfig]:
+    """Every constructor setting with its default filled in, checked as :func:`check_settings`
+    says, as plain Python values; with the backbone's source and config."""
+    bound = inspect.signature(RewardModel).bind(**given)
+    bound.apply_defaults()
+    values = dict(bound.arguments)
+    for name, choices in (("mode", MODES), ("objective", OBJECTIVES)):
+        if not isinstance(values[name], str) or values[name] not in choices:
+            raise SettingError(name, f"got {values[name]!r}; use one of {choices}")
+    defaults = {
+        "learning_rate": DEFAULT_LEARNING_RATE[values["mode"]],
+        "epochs": DEFAULT_EPOCHS[values["mode"]],
+        "torch_threads": default_torch_threads(),
+    }
+    for name, default in defaults.items():
+        if values[name] is None:
+            values[name] = default
+    for name in ("learning_rate", "beta"):
+        values[name] = _positive_number(name, values[name])
+    for name in ("epochs", "batch_size", "eval_batch_size", "torch_threads"):
+        values[name] = _integer(name, values[name], 1)
+    values["seed"] = _integer("seed", values["seed"], 0, MAX_SEED)
+    values["max_length"] = _integer("max_length", values["max_length"], MIN_MAX_LENGTH)
+    for name in ("progress", "group_comparisons", "deduplicate_texts", "sort_by_length"):
+        if not isinstance(values[name], bool | np.bool_):
+            raise SettingError(name, f"got {values[name]!r}; give True or False")
+        values[name] = bool(values[name])
+    try:
+        source = resolve_backbone(values["backbone"])
+        config = backbone_config(source)
+    except BackboneError as error:
+        raise SettingError("backbone", error.problem) from None
+    limit = position_limit(config)
+    if limit is not None and values["max_length"] > limit:
+        raise SettingError(
+            "max_length",
+            f"got {values['max_length']}, more than the {limit} token positions of backbone "
+            f"{values['backbone']!r}; give at most {limit}",
+        )
+    if values["objective"] == "dpo" and not (is_causal(config) and values["mode"] == "finetune"):
+        raise SettingError(
+            "objective",
+            "'dpo' needs a causal backbone (e.g. 'smollm2') and mode='finetune'; "
+            "use objective='bradley_terry' otherwise",
+        )
+    return values, source, config
+
+
+def _positive_number(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real) or not 0 < float(value) < math.inf:
+        raise SettingError(name, f"got {value!r}; give a finite positive number")
+    return float(value)
+
+
+def _integer(name: str, value, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        in_range = False
+    else:
+        in_range = low <= value and (high is None or value <= high)
+    if not in_range:
+        wanted = (
+            f"an integer of at least {low}" if high is None else f"an integer from {low} to {high}"
+        )
+        raise SettingError(name, f"got {value!r}; give {wanted}")
+    return int(value)
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())
 
 
 def _string_list(name: str, values: Sequence[str]) -> list[str]:

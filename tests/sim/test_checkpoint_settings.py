@@ -1,0 +1,147 @@
+"""The settings a reward model is built (or a checkpoint loaded) with: each is range-checked
+before any weight loads, and a backbone is found only locally and only as safetensors. Every
+refusal is a one-line ``SettingError`` (a ``ValueError``) that starts with the setting's name.
+"""
+
+import inspect
+import json
+from pathlib import Path
+
+import pytest
+import torch
+import transformers
+
+from sim.backbones import resolve_backbone
+from sim.reward_model import SETTINGS, RewardModel, SettingError, check_settings
+
+MINILM_FOLDER = Path(resolve_backbone("minilm").path)
+
+
+def _refused(build, field, **settings):
+    with pytest.raises(SettingError) as info:
+        build(**settings)
+    error = info.value
+    assert isinstance(error, ValueError)
+    assert error.field == field
+    assert str(error).startswith(f"{field}: ")
+    assert "\n" not in str(error)
+    return str(error)
+
+
+@pytest.fixture
+def no_loading(monkeypatch):
+    """Fail the test if transformers loads anything or torch unpickles a file."""
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a loader ran before the settings were refused")
+
+    for loader in (transformers.AutoConfig, transformers.AutoTokenizer, transformers.AutoModel):
+        monkeypatch.setattr(loader, "from_pretrained", forbidden)
+    monkeypatch.setattr(torch, "load", forbidden)
+
+
+def test_every_constructor_argument_is_a_known_setting():
+    assert set(inspect.signature(RewardModel).parameters) == set(SETTINGS)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("mode", "lora"),
+        ("objective", "ppo"),
+        ("learning_rate", float("nan")),
+        ("learning_rate", float("inf")),
+        ("learning_rate", 0.0),
+        ("learning_rate", "fast"),
+        ("beta", -0.1),
+        ("epochs", 0),
+        ("epochs", True),
+        ("epochs", 1.5),
+        ("batch_size", 0),
+        ("eval_batch_size", -1),
+        ("torch_threads", 0),
+        ("seed", -1),
+        ("seed", 2**64),
+        ("seed", "0"),
+        ("max_length", 7),
+        ("max_length", 10**12),
+        ("group_comparisons", "yes"),
+        ("progress", None),
+        ("deduplicate_texts", 1),
+    ],
+)
+def test_out_of_range_settings_are_refused_by_name(field, value):
+    for build in (RewardModel, check_settings):
+        _refused(build, field, **{field: value})
+
+
+def test_dpo_needs_a_causal_backbone():
+    # MiniLM is an encoder.
+    message = _refused(RewardModel, "objective", objective="dpo")
+    assert "causal" in message
+
+
+def test_max_length_is_bounded_by_the_backbones_positions():
+    limit = json.loads((MINILM_FOLDER / "config.json").read_text())["max_position_embeddings"]
+    check_settings(max_length=limit)
+    message = _refused(RewardModel, "max_length", max_length=limit + 1)
+    assert f"at most {limit}" in message
+
+
+def test_an_unknown_setting_is_named_with_the_known_ones():
+    message = _refused(check_settings, "learning_rat", learning_rat=1e-3)
+    assert "learning_rate" in message and "max_length" in message
+
+
+def test_an_unknown_backbone_name_is_refused_before_any_lookup(no_loading):
+    message = _refused(RewardModel, "backbone", backbone="bert-base-uncased")
+    assert "'minilm'" in message and "'smollm2'" in message
+    assert "local model folder" in message
+
+
+@pytest.mark.parametrize(
+    "name", ["./models/none", "~/no-such-model-3f9c", "/no/such/model", "org/no-such-model"]
+)
+def test_a_backbone_path_that_does_not_exist_is_refused(no_loading, name):
+    message = _refused(RewardModel, "backbone", backbone=name)
+    assert repr(name) in message
+    assert "existing model folder" in message
+
+
+def test_a_backbone_folder_with_pickle_weights_is_refused_unread(tmp_path, monkeypatch):
+    folder = tmp_path / "pickled"
+    folder.mkdir()
+    (folder / "config.json").write_bytes((MINILM_FOLDER / "config.json").read_bytes())
+    torch.save(
+        {"embeddings.word_embeddings.weight": torch.zeros(2, 2)}, folder / "pytorch_model.bin"
+    )
+    monkeypatch.setattr(torch, "load", lambda *a, **k: pytest.fail("torch.load was called"))
+    message = _refused(RewardModel, "backbone", backbone=str(folder))
+    assert "pytorch_model.bin" in message
+    assert "weights_only" not in message
+
+
+@pytest.mark.parametrize(
+    ("files", "missing"), [((), "config.json"), (("config.json",), "model.safetensors")]
+)
+def test_a_backbone_folder_without_config_or_weights_is_refused(
+    tmp_path, no_loading, files, missing
+):
+    for name in files:
+        (tmp_path / name).write_bytes((MINILM_FOLDER / name).read_bytes())
+    assert missing in _refused(RewardModel, "backbone", backbone=str(tmp_path))
+
+
+def test_a_local_model_folder_is_a_backbone(tmp_path):
+    """A copy of MiniLM's folder (linked file by file) builds the same model as "minilm"."""
+    folder = tmp_path / "my-model"
+    folder.mkdir()
+    for item in MINILM_FOLDER.iterdir():
+        (folder / item.name).symlink_to(item)
+    local = RewardModel(backbone=str(folder), mode="head", progress=False)
+    named = RewardModel(backbone="minilm", mode="head", progress=False)
+    texts = ["Paris is the capital.", "No idea."]
+    assert (
+        local.score("Capital of France?", texts).tolist()
+        == named.score("Capital of France?", texts).tolist()
+    )
