@@ -59,7 +59,7 @@ import inspect
 import json
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Real
@@ -74,6 +74,7 @@ from tqdm.auto import tqdm
 from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer, PretrainedConfig
 
 from sim.backbones import (
+    PICKLE_SUFFIXES,
     BackboneError,
     BackboneSource,
     backbone_config,
@@ -144,6 +145,15 @@ class SettingError(ValueError):
         self.field = field
         self.problem = problem
         super().__init__(f"{field}: {problem}")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint folder that cannot be loaded or written; the one-line message names the
+    file and what to do."""
+
+
+class MissingCheckpointError(CheckpointError, FileNotFoundError):
+    """A checkpoint folder, config or weights file that does not exist."""
 
 
 def default_torch_threads() -> int:
@@ -377,82 +387,96 @@ class RewardModel:
         return float(np.mean(wins))
 
     def save(self, directory: str | os.PathLike) -> Path:
-        """Write the trained weights (safetensors) and the constructor settings (JSON).
+        """Write the trained weights (safetensors) and the settings (JSON, ``SAVED_SETTINGS``).
 
         In ``head`` mode only the head is stored; the frozen backbone is reloaded from its
         source. Optimiser state is not stored: a loaded model fits on with a fresh AdamW.
+        Every file is first written under a temporary name beside its own; only when all are
+        written are they renamed into place, the JSON last, so a save that fails (a full disk)
+        leaves the earlier checkpoint as it was. Weights that are not finite (training diverged)
+        are refused before anything is written.
+
+        Raises
+        ------
+        CheckpointError
+            When a weight is NaN or infinite, or the folder cannot be written.
         """
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
+        modules = {HEAD_FILE: self._head} if self._head is not None else {}
         if self.mode == "finetune":
-            safetensors.torch.save_model(self._backbone, str(folder / BACKBONE_FILE))
-        if self._head is not None:
-            safetensors.torch.save_model(self._head, str(folder / HEAD_FILE))
+            modules[BACKBONE_FILE] = self._backbone
+        for module in modules.values():
+            tensors = module.state_dict()
+            bad = _first_non_finite(tensors.keys(), tensors.__getitem__)
+            if bad is not None:
+                raise CheckpointError(
+                    f"checkpoint: weight {bad!r} is NaN or infinite (training diverged); "
+                    "nothing was written, fit again with a lower learning_rate"
+                )
         config = {
             "format": CHECKPOINT_FORMAT,
             "n_pairs_fitted": self.n_pairs_fitted_,
-            "settings": {
-                "backbone": self.backbone,
-                "mode": self.mode,
-                "learning_rate": self.learning_rate,
-                "epochs": self.epochs,
-                "batch_size": self.batch_size,
-                "max_length": self.max_length,
-                "seed": self.seed,
-                "objective": self.objective,
-                "beta": self.beta,
-                "eval_batch_size": self.eval_batch_size,
-                "group_comparisons": self.group_comparisons,
-            },
+            "settings": {name: getattr(self, name) for name in SAVED_SETTINGS},
         }
-        (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2))
+        text = json.dumps(config, indent=2)
+        writers = {
+            name: lambda path, module=module: safetensors.torch.save_model(module, path)
+            for name, module in modules.items()
+        }
+        writers[CONFIG_FILE] = lambda path: Path(path).write_text(text)
+        folder = Path(directory)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            _write_all(folder, writers)
+        except OSError as error:
+            raise CheckpointError(
+                f"checkpoint: cannot write to {folder} ({_one_line(error)}); the files already "
+                "there are unchanged, make room or fix the folder and save again"
+            ) from error
         return folder
 
     @classmethod
     def load(cls, directory: str | os.PathLike, **overrides) -> RewardModel:
         """Rebuild a model written by :meth:`save`; ``overrides`` replace runtime settings
-        such as ``torch_threads`` or ``progress``.
+        (``RUNTIME_SETTINGS``: ``torch_threads``, ``progress``, ``deduplicate_texts``,
+        ``sort_by_length``).
+
+        Only the JSON config and safetensors files are read, never pickle: a folder with pickle
+        weights (``pytorch_model.bin``) and no config is refused unread. The stored settings
+        pass the constructor's range checks and every stored weight must be finite.
 
         Raises
         ------
-        FileNotFoundError
-            When the folder, its JSON config or a weights file is missing (the path is named).
-        ValueError
-            When a file is corrupted or does not fit the model (the path is named).
+        MissingCheckpointError
+            (a ``FileNotFoundError``) When the folder, its JSON config or a weights file is
+            missing (the path is named).
+        CheckpointError
+            When a file is unreadable or corrupted, has an unknown or out-of-range setting,
+            holds non-finite weights or does not fit the model (the path is named).
+        SettingError
+            When an override is not a runtime setting or is out of range.
         """
+        for name in overrides:
+            if name not in RUNTIME_SETTINGS:
+                kind = "is stored in the checkpoint" if name in SAVED_SETTINGS else "is no setting"
+                raise SettingError(
+                    name, f"{kind}, so it cannot be overridden; override only {RUNTIME_SETTINGS}"
+                )
         folder = Path(directory)
-        config_path = folder / CONFIG_FILE
-        if not config_path.is_file():
-            raise FileNotFoundError(
-                f"checkpoint: {config_path} is missing; pass a folder written by RewardModel.save"
-            )
+        settings, fitted = _checkpoint_config(folder)
         try:
-            config = json.loads(config_path.read_text())
-            settings = dict(config["settings"])
-            fitted = int(config["n_pairs_fitted"])
-            if config["format"] != CHECKPOINT_FORMAT:
-                raise ValueError(f"format {config['format']} is not {CHECKPOINT_FORMAT}")
-        except (ValueError, KeyError, TypeError) as error:
-            raise ValueError(
-                f"checkpoint: {config_path} is not a valid reward-model config ({error}); "
-                "re-save the model"
-            ) from error
-        model = cls(**settings, **overrides)
+            model = cls(**settings, **overrides)
+        except SettingError as error:
+            if error.field in overrides:
+                raise
+            raise CheckpointError(
+                f"checkpoint: {folder / CONFIG_FILE} has a bad setting, {error}; correct it "
+                "or re-save the model"
+            ) from None
         files = [(model._head, folder / HEAD_FILE)] if model._head is not None else []
         if model.mode == "finetune":
             files.append((model._backbone, folder / BACKBONE_FILE))
         for module, path in files:
-            if not path.is_file():
-                raise FileNotFoundError(
-                    f"checkpoint: {path} is missing; the checkpoint is incomplete, re-save it"
-                )
-            try:
-                safetensors.torch.load_model(module, str(path), strict=True)
-            except (safetensors.SafetensorError, RuntimeError, OSError) as error:
-                raise ValueError(
-                    f"checkpoint: {path} is corrupted or belongs to another model ({error}); "
-                    "re-save it"
-                ) from error
+            _load_weights(module, path)
         model.n_pairs_fitted_ = fitted
         return model
 
@@ -792,6 +816,101 @@ def _integer(name: str, value, low: int, high: int | None = None) -> int:
         )
         raise SettingError(name, f"got {value!r}; give {wanted}")
     return int(value)
+
+
+def _checkpoint_config(folder: Path) -> tuple[dict, int]:
+    """The stored settings and fitted-pair count of a checkpoint folder, checked for shape."""
+    path = folder / CONFIG_FILE
+    if not path.is_file():
+        pickles = _pickle_files(folder)
+        if pickles:
+            raise CheckpointError(
+                f"checkpoint: {folder} holds pickle weights ({pickles[0]}), which are never "
+                f"loaded (unpickling can run code); load a folder written by RewardModel.save "
+                f"(safetensors and {CONFIG_FILE})"
+            )
+        raise MissingCheckpointError(
+            f"checkpoint: {path} is missing; pass a folder written by RewardModel.save"
+        )
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise CheckpointError(
+            f"checkpoint: {path} cannot be read as JSON ({_one_line(error)}); re-save the model"
+        ) from error
+    problem = None
+    if not isinstance(config, dict):
+        problem = "expected a JSON object"
+    elif type(config.get("format")) is not int or config["format"] != CHECKPOINT_FORMAT:
+        problem = f"format {config.get('format')!r} is not {CHECKPOINT_FORMAT}"
+    elif not isinstance(config.get("settings"), dict):
+        problem = "'settings' must be a JSON object"
+    elif type(config.get("n_pairs_fitted")) is not int or config["n_pairs_fitted"] < 0:
+        problem = f"'n_pairs_fitted' is {config.get('n_pairs_fitted')!r}, not a count"
+    if problem is not None:
+        raise CheckpointError(
+            f"checkpoint: {path} is not a valid reward-model config ({problem}); re-save the model"
+        )
+    unknown = sorted(set(config["settings"]) - set(SAVED_SETTINGS))
+    if unknown:
+        raise CheckpointError(
+            f"checkpoint: {path} has the unknown setting {unknown[0]!r}; remove it (known "
+            f"settings: {', '.join(SAVED_SETTINGS)})"
+        )
+    return config["settings"], config["n_pairs_fitted"]
+
+
+def _pickle_files(folder: Path) -> list[str]:
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.suffix.lower() in PICKLE_SUFFIXES)
+
+
+def _load_weights(module: torch.nn.Module, path: Path) -> None:
+    """Load the safetensors file ``path`` into ``module``, refusing it unless every stored
+    tensor is finite."""
+    if not path.is_file():
+        raise MissingCheckpointError(
+            f"checkpoint: {path} is missing; the checkpoint is incomplete, re-save it"
+        )
+    try:
+        with safetensors.safe_open(str(path), framework="pt") as handle:
+            bad = _first_non_finite(handle.keys(), handle.get_tensor)
+        if bad is None:
+            safetensors.torch.load_model(module, str(path), strict=True)
+    except (safetensors.SafetensorError, RuntimeError, OSError) as error:
+        raise CheckpointError(
+            f"checkpoint: {path} is corrupted or belongs to another model ({_one_line(error)}); "
+            "re-save it"
+        ) from error
+    if bad is not None:
+        raise CheckpointError(
+            f"checkpoint: {path} holds NaN or infinite values in {bad!r} (training diverged or "
+            "the file is damaged); fit again and re-save it"
+        )
+
+
+def _first_non_finite(names, tensor_of: Callable[[str], torch.Tensor]) -> str | None:
+    """The first of ``names`` whose floating-point tensor holds NaN or infinity, else None."""
+    for name in names:
+        tensor = tensor_of(name)
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            return name
+    return None
+
+
+def _write_all(folder: Path, writers: dict[str, Callable[[str], None]]) -> None:
+    """Have each writer fill a temporary file beside its named file, then rename them all into
+    place in order: a writer that fails leaves every named file as it was."""
+    staged = [(folder / f".{name}.{os.getpid()}.tmp", folder / name) for name in writers]
+    try:
+        for (temporary, _), write in zip(staged, writers.values(), strict=True):
+            write(str(temporary))
+        for temporary, final in staged:
+            os.replace(temporary, final)
+    finally:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
 
 
 def _one_line(error: Exception) -> str:
