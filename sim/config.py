@@ -6,6 +6,7 @@ message names the field (dotted path), the bad value and what is allowed.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -139,9 +140,11 @@ class MarketConfig(_Section):
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MarketConfig:
         try:
-            return cls.model_validate(data)
+            config = cls.model_validate(data)
         except ValidationError as exc:
             raise ConfigError(validation_message(exc)) from None
+        _check_reward_model(config.reward_model)
+        return config
 
     @classmethod
     def from_toml(cls, path: str | Path) -> MarketConfig:
@@ -161,6 +164,19 @@ def _mechanism_params(params: dict[str, Any]) -> dict[str, Any]:
             "distribution", spec.get("name", ""), {k: v for k, v in spec.items() if k != "name"}
         )
     return converted
+
+
+@functools.cache
+def _check_reward_model(section: RewardModelConfig) -> None:
+    """What ``RewardModel`` itself refuses (e.g. ``max_length`` beyond the backbone's
+    positions), named as a config field; cached, as reading a backbone's config can be slow."""
+    from sim.reward_model import SettingError, check_settings
+
+    settings = section.model_dump(exclude={"eval_pairs"})
+    try:
+        check_settings(**settings)
+    except SettingError as exc:
+        raise ConfigError(f"reward_model.{exc.field}: {exc.problem}") from None
 
 
 def mechanism_from_config(config: MechanismConfig):

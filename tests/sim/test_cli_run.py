@@ -244,6 +244,8 @@ def test_an_unwritable_out_is_refused_before_any_market_runs(tmp_path, monkeypat
         ("[population]\ncost_params = { s = inf }\n", "population.cost_params.s"),
         ("[mechanism]\nparams = { price = " + "[" * 40 + "]" * 40 + " }\n", "mechanism.params"),
         ("[buyer]\nbudget = " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply"),
+        ("[reward_model]\nmax_length = 1000\n", "reward_model.max_length"),
+        ("[reward_model]\nbackbone = './no/such/model'\n", "reward_model.backbone"),
     ],
 )
 def test_non_finite_and_deeply_nested_values_name_their_field(tmp_path, text, field):
