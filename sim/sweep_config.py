@@ -30,8 +30,17 @@ Every run's ``reward_model.torch_threads`` is 1 unless the base sets it: paralle
 from running several markets at once, and a fixed thread count keeps results identical
 whichever executor runs them.
 
-Every resolved config is validated before any run starts; an invalid axis raises
-:class:`~sim.config.ConfigError` with one line naming the axis and value.
+Planning, in the order it happens (every error is a :class:`~sim.config.ConfigError` of one
+line naming the axis or field):
+
+1. Reading a sweep checks its shape and axis names only. ``inf``/``nan`` anywhere in the
+   base, an axis or a range is refused, and so is a value listed twice in one grid axis
+   (it would run the same runs twice).
+2. :attr:`SweepConfig.run_count` comes from the axes alone (points x seeds), so a sweep can
+   be sized, and refused (``MAX_RUNS``), before anything is built.
+3. :meth:`SweepConfig.resolve` validates every axis point's config once (not once per
+   seed, and not again on a later call), and refuses two points that make the same config
+   (e.g. sampled integers that round alike).
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import types
 import typing
 from dataclasses import dataclass
@@ -46,13 +56,24 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from scipy.stats import qmc
 
 from sim.config import ConfigError, MarketConfig, read_toml, validation_message
 
 SWEPT_BY_SWEEP = ("seed",)
 """MarketConfig fields the sweep sets itself, so they cannot be axes."""
+MAX_RUNS = 10_000
+"""Most runs a sweep may plan unless the caller raises the limit (``--max-runs``): a larger
+sweep is almost always a typo in ``seeds`` or ``n``, and its plan alone is megabytes."""
 
 
 class SampleSpec(BaseModel):
@@ -62,7 +83,7 @@ class SampleSpec(BaseModel):
     each coordinate is scaled to ``low + u (high - low)``, and rounded for integer fields.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     n: int = Field(ge=1, le=100_000)
     seed: int = Field(0, ge=0)
@@ -79,19 +100,44 @@ class SampleSpec(BaseModel):
 class SweepConfig(BaseModel):
     """A sweep: base market config (a table), seeds, grid axes and/or a sampled design."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     base: dict[str, Any] = Field(default_factory=dict)
     seeds: int = Field(1, ge=1, le=10_000)
     seed: int = Field(0, ge=0)
     grid: dict[str, list[Any]] = Field(default_factory=dict)
     sample: SampleSpec | None = None
+    _specs: list[RunSpec] | None = PrivateAttr(None)
+
+    @field_validator("base")
+    @classmethod
+    def _finite_base(cls, base: dict[str, Any]) -> dict[str, Any]:
+        if (where := _non_finite(base)) is not None:
+            raise ValueError(f"{where} is not a finite number; give a finite value")
+        return base
+
+    @field_validator("grid")
+    @classmethod
+    def _grid_values(cls, grid: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        for name, values in grid.items():
+            if not values:
+                raise ValueError(f"axis {name!r} has no values; list at least one")
+            seen = set()
+            for value in values:
+                if (where := _non_finite(value)) is not None:
+                    inside = f" (at {where})" if where else ""
+                    raise ValueError(
+                        f"axis {name!r}: {value!r}{inside} is not a finite number; "
+                        "give finite values"
+                    )
+                canonical = _canonical(value)
+                if canonical in seen:
+                    raise ValueError(f"axis {name!r} lists {value!r} twice; list each value once")
+                seen.add(canonical)
+        return grid
 
     @model_validator(mode="after")
-    def _nonempty_axes(self) -> SweepConfig:
-        for name, values in self.grid.items():
-            if not values:
-                raise ValueError(f"grid axis {name!r} has no values; list at least one")
+    def _disjoint_axes(self) -> SweepConfig:
         overlap = sorted(set(self.grid) & set(self.sample.ranges if self.sample else {}))
         if overlap:
             raise ValueError(f"axes {overlap} are both in grid and sample; keep one")
@@ -99,7 +145,8 @@ class SweepConfig(BaseModel):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], relative_to: Path | None = None) -> SweepConfig:
-        """Validate a sweep table; ``base_config`` is read relative to ``relative_to``."""
+        """Check a sweep table's shape and axis names; ``base_config`` is read relative to
+        ``relative_to``. Run configs are validated by :meth:`resolve`."""
         data = dict(data)
         if "base_config" in data:
             if "base" in data:
@@ -117,7 +164,7 @@ class SweepConfig(BaseModel):
             sweep = cls.model_validate(data)
         except ValidationError as exc:
             raise ConfigError(validation_message(exc)) from None
-        sweep.resolve()
+        sweep._check_axis_names()
         return sweep
 
     @classmethod
@@ -129,6 +176,18 @@ class SweepConfig(BaseModel):
     def axes(self) -> list[str]:
         """Swept field names: grid axes, then sampled axes."""
         return [*self.grid, *(self.sample.ranges if self.sample else {})]
+
+    @property
+    def n_points(self) -> int:
+        """Axis points: the product of the grid axes' lengths, times ``sample.n``."""
+        return math.prod(len(values) for values in self.grid.values()) * (
+            self.sample.n if self.sample else 1
+        )
+
+    @property
+    def run_count(self) -> int:
+        """Runs planned (axis points x seeds), computed without building any of them."""
+        return self.n_points * self.seeds
 
     def points(self) -> list[dict[str, Any]]:
         """Every axis point (``{axis: value}``), grid-major; ``[{}]`` when nothing is swept."""
@@ -163,22 +222,40 @@ class SweepConfig(BaseModel):
     def resolve(self) -> list[RunSpec]:
         """Every run (axis point x seed index) as a validated :class:`RunSpec`.
 
+        Built once and kept (the sweep is frozen). Each axis point's config is validated
+        once, whatever the number of seeds.
+
         Raises
         ------
         ConfigError
-            One line naming the first axis (or the base) whose value makes an invalid config.
+            One line naming the first axis (or the base) whose value makes an invalid
+            config, or two axis points that make the same config.
         """
+        if self._specs is None:
+            self._specs = self._build_specs()
+        return list(self._specs)
+
+    def _check_axis_names(self) -> None:
+        for name in self.axes:
+            _check_axis_name(name)
+
+    def _build_specs(self) -> list[RunSpec]:
+        self._check_axis_names()
         base = _with_sweep_defaults(self.base)
         try:
             MarketConfig.from_dict(base)
         except ConfigError as exc:
             raise ConfigError(f"base: {exc}") from None
-        for name in self.axes:
-            _check_axis_name(name)
         seeds = self.run_seeds()
-        specs = []
+        specs, point_of_config = [], {}
         for point in self.points():
             config = _resolved(base, point)
+            first = point_of_config.setdefault(run_key(config), point)
+            if first is not point:
+                raise ConfigError(
+                    f"axis points {_where(first)} and {_where(point)} make the same config; "
+                    "list each value once (for [sample], lower n or widen integer ranges)"
+                )
             for index, seed in enumerate(seeds):
                 seeded = config.model_copy(update={"seed": seed})
                 specs.append(RunSpec(run_key(seeded), seeded, point, index))
@@ -243,8 +320,11 @@ def _resolved(base: dict[str, Any], point: dict[str, Any]) -> MarketConfig:
             MarketConfig.from_dict(_apply(base, {name: value}))
         except ConfigError as alone:
             raise ConfigError(f"axis {name} = {value!r}: {alone}") from None
-    where = ", ".join(f"{name} = {value!r}" for name, value in point.items())
-    raise ConfigError(f"axis point {where}: {error}") from None
+    raise ConfigError(f"axis point {_where(point)}: {error}") from None
+
+
+def _where(point: dict[str, Any]) -> str:
+    return ", ".join(f"{name} = {value!r}" for name, value in point.items()) or "(none)"
 
 
 def _apply(base: dict[str, Any], point: dict[str, Any]) -> dict[str, Any]:
@@ -294,6 +374,31 @@ def _strip_optional(annotation: Any) -> Any:
 
 def _is_int_field(name: str) -> bool:
     return _strip_optional(_field_annotation(name)) is int
+
+
+def _non_finite(value: Any, where: str = "") -> str | None:
+    """The dotted path of the first ``inf`` or ``nan`` inside ``value`` ("" for ``value``
+    itself), else None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where
+    if isinstance(value, dict | list):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            inner = f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}".lstrip(".")
+            if (found := _non_finite(item, inner)) is not None:
+                return found
+    return None
+
+
+def _canonical(value: Any) -> str:
+    """One text for equal axis values, so that ``2`` and ``2.0`` count as the same."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k!r}:{_canonical(v)}" for k, v in sorted(value.items())) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_canonical(v) for v in value) + "]"
+    return repr(value)
 
 
 def _dotted(table: dict[str, Any], section: str, prefix: str = "") -> dict[str, Any]:

@@ -3,6 +3,8 @@
 No market is run here.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -130,7 +132,79 @@ def test_base_config_is_read_relative_to_the_sweep_file(tmp_path):
 )
 def test_invalid_axes_fail_before_any_run_naming_the_axis(fields, named):
     with pytest.raises(ConfigError) as info:
-        sweep(**fields)
+        sweep(**fields).resolve()
     message = str(info.value)
     assert named in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"grid": {"buyer.budget": [4.0, math.inf]}}, "buyer.budget"),
+        ({"grid": {"mechanism.params.price": [math.nan]}}, "mechanism.params.price"),
+        ({"grid": {"mechanism.params": [{"price": math.inf}]}}, "mechanism.params"),
+        ({"sample": {"n": 4, "ranges": {"buyer.budget": [1.0, math.inf]}}}, "buyer.budget"),
+        (
+            {"base": {**BASE, "mechanism": {"params": {"price": math.nan}}}},
+            "mechanism.params.price",
+        ),
+    ],
+)
+def test_inf_and_nan_are_refused_naming_the_axis_or_field(fields, named):
+    with pytest.raises(ConfigError) as info:
+        SweepConfig.from_dict({"base": BASE, **fields}).resolve()
+    message = str(info.value)
+    assert named in message
+    assert "finite" in message
+    assert "JSON" not in message
+
+
+def test_a_nan_price_beside_a_mechanism_axis_blames_the_price():
+    with pytest.raises(ConfigError) as info:
+        sweep(
+            grid={"mechanism.name": ["posted_price"], "mechanism.params.price": [0.2, math.nan]}
+        ).resolve()
+    assert "mechanism.params.price" in str(info.value)
+    assert "mechanism.name" not in str(info.value)
+
+
+@pytest.mark.parametrize("values", [[2.0, 4.0, 2.0], [2, 2.0], ["vcg", "vcg"]])
+def test_a_value_listed_twice_in_a_grid_axis_is_refused_naming_it(values):
+    axis = "mechanism.name" if isinstance(values[0], str) else "buyer.budget"
+    with pytest.raises(ConfigError) as info:
+        sweep(grid={axis: values})
+    assert f"axis '{axis}' lists" in str(info.value)
+
+
+def test_sampled_points_that_round_to_the_same_config_are_refused():
+    design = sweep(sample={"n": 6, "ranges": {"population.n_annotators": [8, 9]}})
+    with pytest.raises(ConfigError) as info:
+        design.resolve()
+    assert "population.n_annotators" in str(info.value)
+    assert "same config" in str(info.value)
+
+
+def test_the_run_count_comes_from_the_axes_without_building_runs():
+    huge = sweep(
+        seeds=10_000,
+        grid={"buyer.budget": [float(b) for b in range(1, 1001)]},
+        sample={"n": 100_000, "ranges": {"population.cost_params.s": [0.2, 0.8]}},
+    )
+    assert huge.n_points == 1000 * 100_000
+    assert huge.run_count == 1000 * 100_000 * 10_000
+    small = sweep(seeds=3, grid={"mechanism.name": ["vcg", "first_price"]})
+    assert small.run_count == len(small.resolve()) == 6
+
+
+def test_each_axis_point_is_validated_once_not_once_per_seed_or_call(monkeypatch):
+    from sim.config import PopulationConfig
+
+    built = []
+    to_spec = PopulationConfig.to_spec
+    monkeypatch.setattr(PopulationConfig, "to_spec", lambda self: built.append(1) or to_spec(self))
+    design = sweep(seeds=4, grid={"buyer.budget": [2.0, 3.0, 4.0]})
+    assert built == []  # reading the sweep builds no run
+    assert len(design.resolve()) == 12
+    design.resolve()
+    assert len(built) == 1 + 3  # the base, then each point once
