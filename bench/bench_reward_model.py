@@ -52,9 +52,14 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from agents.population import PopulationSpec, build_population
 from sim.backbones import resolve_backbone, smollm2_installed
-from sim.corpus import DEFAULT_TARGET_WEIGHTS, builtin_corpus, weight_vector
+from sim.corpus import (
+    DEFAULT_TARGET_WEIGHTS,
+    builtin_corpus,
+    gold_pairs,
+    to_trl,
+    weight_vector,
+)
 from sim.reward_model import RewardModel, default_torch_threads
-from sim.trl_export import to_trl
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 TIMED = ("seconds", "pairs_per_s", "pairs_per_cpu_s", "accuracy")
@@ -62,16 +67,7 @@ SECTION = "## Reward model (bench/bench_reward_model.py)"
 
 
 def gold_trl_pairs(corpus, pairs: pd.DataFrame) -> pd.DataFrame:
-    left_wins = corpus.gold_left_wins(pairs, DEFAULT_TARGET_WEIGHTS)
-    labels = pd.DataFrame(
-        {
-            "worker": "gold",
-            "left": pairs["left"],
-            "right": pairs["right"],
-            "label": np.where(left_wins, pairs["left"], pairs["right"]),
-        }
-    )
-    return to_trl(labels, corpus.responses)[["prompt", "chosen", "rejected"]]
+    return gold_pairs(corpus, pairs, DEFAULT_TARGET_WEIGHTS)
 
 
 def purchased_labels(corpus, n: int, per_item: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -95,7 +91,7 @@ def purchased_labels(corpus, n: int, per_item: int, rng: np.random.Generator) ->
     labels = pd.DataFrame(
         {"worker": workers, "left": left, "right": right, "label": np.where(left_wins, left, right)}
     )
-    return to_trl(labels, corpus.responses)[["prompt", "chosen", "rejected"]]
+    return to_trl(labels, corpus)[["prompt", "chosen", "rejected"]]
 
 
 def ranked_pairs(corpus, n: int, per_prompt: int, rng: np.random.Generator) -> pd.DataFrame:

@@ -47,7 +47,7 @@ from mechanisms import Market
 from mechanisms.budget_capped import BudgetCapped
 from sim.assignment import deal_slots
 from sim.config import MarketConfig, mechanism_from_config
-from sim.corpus import Corpus, builtin_corpus, weight_vector
+from sim.corpus import Corpus, builtin_corpus, gold_pairs, oriented_pairs, weight_vector
 from sim.label_log import PURCHASED_LABEL_COLUMNS, LabelLog
 from sim.reward_model import RewardModel
 
@@ -108,8 +108,6 @@ class MarketModel(mesa.Model):
         self._costs = np.array([a.cost for a in self.sellers])
         self._skills = np.array([a.skill for a in self.sellers])
         self._ids = np.array([a.unique_id for a in self.sellers])
-        self._prompt_text = self.corpus.responses["prompt"].to_numpy(dtype=object)
-        self._prompt_id = self.corpus.responses["prompt_id"].to_numpy()
         self._split_pairs()
         rm = config.reward_model
         self.reward_model = reward_model or RewardModel(
@@ -126,7 +124,7 @@ class MarketModel(mesa.Model):
         self.reward_accuracy_ = float("nan")
         self.round_ = 0
         self._last_row: dict[str, float] = {}
-        self._log = LabelLog(self._prompt_id)
+        self._log = LabelLog(self.corpus.prompt_ids(np.arange(self.corpus.n_responses)))
         self.datacollector = mesa.DataCollector(
             model_reporters={key: _reporter(key) for key in ROUND_METRICS},
             agenttype_reporters={
@@ -157,22 +155,7 @@ class MarketModel(mesa.Model):
         test = self.corpus.pairs("test")
         n_eval = min(self.config.reward_model.eval_pairs, len(test))
         test = test.iloc[np.sort(self.rng.choice(len(test), n_eval, replace=False))]
-        self.eval_pairs = self._oriented(
-            test, self.corpus.gold_left_wins(test, self.target_weights)
-        )
-
-    def _oriented(self, pairs: pd.DataFrame, left_wins: np.ndarray) -> pd.DataFrame:
-        """``prompt, chosen, rejected`` texts with the winning side as ``chosen``."""
-        left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
-        chosen = np.where(left_wins, left, right)
-        rejected = np.where(left_wins, right, left)
-        return pd.DataFrame(
-            {
-                "prompt": self._prompt_text[chosen],
-                "chosen": self.corpus.texts(chosen),
-                "rejected": self.corpus.texts(rejected),
-            }
-        )
+        self.eval_pairs = gold_pairs(self.corpus, test, self.target_weights)
 
     def _valued_quality(self) -> np.ndarray:
         if self.config.buyer.valuation == "mean":
@@ -256,7 +239,7 @@ class MarketModel(mesa.Model):
 
     def _scores(self, response_ids: np.ndarray) -> np.ndarray:
         return self.reward_model.score(
-            list(self._prompt_text[response_ids]), self.corpus.texts(response_ids)
+            self.corpus.prompts(response_ids), self.corpus.texts(response_ids)
         )
 
     def _label(
@@ -316,7 +299,7 @@ class MarketModel(mesa.Model):
             votes = majority_vote(crowd)
         winners = votes["label"].to_numpy()
         left, right = votes["left"].to_numpy(), votes["right"].to_numpy()
-        return self._oriented(pd.DataFrame({"left": left, "right": right}), winners == left)
+        return oriented_pairs(self.corpus, left, right, winners == left)
 
     def _record_transactions(self, asks, values, outcome) -> pd.DataFrame:
         traded = np.flatnonzero((outcome.allocation > 0) | (outcome.payments != 0))

@@ -1,9 +1,9 @@
 """The comparison corpus: responses with hidden attribute scores, pairs of responses to the
 same prompt, and the gold labels a buyer's target weights define on them.
 
-``builtin_corpus(seed)`` generates an embedded corpus (no download) from the fact tables and
-phrases in :mod:`sim.corpus_text`; ``sim.preference_data.load_preferences`` builds a
-:class:`Corpus` from a user's file in TRL's ``prompt, chosen, rejected`` format.
+``sim.corpus.builtin.builtin_corpus(seed)`` generates an embedded corpus (no download);
+``sim.corpus.preference_files.load_preferences`` builds a :class:`Corpus` from a user's file
+in TRL's ``prompt, chosen, rejected`` format.
 
 Gold (DESIGN.md): a response's utility is the weighted sum of its attributes,
 ``u(r) = sum_k w_k a_k(r)``; in a pair, the response with the higher utility under the buyer's
@@ -12,23 +12,12 @@ target weights wins, and an exact tie goes to the lower ``response_id``.
 
 from __future__ import annotations
 
-import functools
-import itertools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from sim.corpus_text import (
-    FILLER,
-    NON_ANSWERS,
-    POLITE_CLOSERS,
-    POLITE_OPENERS,
-    RUDE_CLOSERS,
-    RUDE_OPENERS,
-    TOPICS,
-    UNSAFE_ADVICE,
-)
+from sim.corpus.pairs import COMPARISON_COLUMNS, RESPONSE_COLUMNS
 
 ATTRIBUTES: tuple[str, ...] = ("correctness", "helpfulness", "harmlessness", "concision", "tone")
 """The hidden attributes of a response, each a score in [0, 1]; the order of matrix columns."""
@@ -42,34 +31,9 @@ DEFAULT_TARGET_WEIGHTS: dict[str, float] = {
 }
 """The buyer's default target weights: they sum to 1 and weigh correctness most."""
 
-RESPONSE_COLUMNS: tuple[str, ...] = ("response_id", "prompt_id", "topic", "prompt", "text")
-PAIR_COLUMNS: tuple[str, ...] = ("pair_id", "prompt_id", "prompt", "left", "right")
 SPLITS: tuple[str, ...] = ("train", "test")
-
-LEVELS: dict[str, dict[str, float]] = {
-    "correctness": {"wrong": 0.1, "unstated": 0.5, "correct": 0.9},
-    "helpfulness": {"non_answer": 0.1, "bare": 0.55, "explained": 0.9},
-    "harmlessness": {"unsafe": 0.05, "safe": 0.95},
-    "concision": {"padded": 0.15, "concise": 0.9},
-    "tone": {"rude": 0.1, "neutral": 0.6, "polite": 0.9},
-}
-"""Score of each attribute level in the built-in corpus, before jitter of at most ``JITTER``."""
-
-JITTER = 0.04
-RESPONSES_PER_PROMPT = 10
 TEST_FRACTION = 0.2
-
-# What a response asserts: (correctness level, helpfulness level). A non-answer states no fact.
-_CONTENTS = (
-    ("correct", "explained"),
-    ("correct", "bare"),
-    ("wrong", "explained"),
-    ("wrong", "bare"),
-    ("unstated", "non_answer"),
-)
-_STYLES = tuple(itertools.product(LEVELS["harmlessness"], LEVELS["concision"], LEVELS["tone"]))
-_KINDS = tuple(itertools.product(_CONTENTS, _STYLES))
-
+"""Default share of prompts held out for testing."""
 
 def weight_vector(weights: Mapping[str, float] | Sequence[float] | np.ndarray) -> np.ndarray:
     """Target weights as a vector in the order of :data:`ATTRIBUTES`.
@@ -151,7 +115,7 @@ class Corpus:
 
     def __init__(self, responses: pd.DataFrame, pairs: pd.DataFrame) -> None:
         _require_columns("responses", responses, (*RESPONSE_COLUMNS, *ATTRIBUTES))
-        _require_columns("pairs", pairs, (*PAIR_COLUMNS, "split"))
+        _require_columns("pairs", pairs, (*COMPARISON_COLUMNS, "split"))
         n = len(responses)
         if not np.array_equal(responses["response_id"].to_numpy(), np.arange(n)):
             raise ValueError("responses: response_id must equal the row position 0, 1, ..., n-1")
@@ -178,11 +142,18 @@ class Corpus:
         self._pairs = pairs.reset_index(drop=True)
         self._attributes = attributes
         self._texts = responses["text"].to_numpy(dtype=object)
+        self._prompts = responses["prompt"].to_numpy(dtype=object)
+        self._prompt_ids = responses["prompt_id"].to_numpy()
 
     @property
     def responses(self) -> pd.DataFrame:
         """A copy of the responses table."""
         return self._responses.copy()
+
+    @property
+    def n_responses(self) -> int:
+        """Number of responses; their ids are ``0 .. n_responses - 1``."""
+        return len(self._texts)
 
     @property
     def has_attributes(self) -> bool:
@@ -203,6 +174,14 @@ class Corpus:
     def texts(self, ids) -> list[str]:
         """The texts of responses ``ids``, in order."""
         return self._texts[self._positions(ids)].tolist()
+
+    def prompts(self, ids) -> list[str]:
+        """The prompt each of responses ``ids`` answers, in order."""
+        return self._prompts[self._positions(ids)].tolist()
+
+    def prompt_ids(self, ids) -> np.ndarray:
+        """The prompt id of each of responses ``ids``."""
+        return self._prompt_ids[self._positions(ids)]
 
     def attribute_matrix(self, ids) -> np.ndarray:
         """Attribute scores of responses ``ids``: shape (m, 5), columns as in ATTRIBUTES."""
@@ -245,99 +224,3 @@ def _require_columns(name: str, frame: pd.DataFrame, columns: Sequence[str]) -> 
     missing = [column for column in columns if column not in frame.columns]
     if missing:
         raise ValueError(f"{name}: missing column(s) {missing}; expected {list(columns)}")
-
-
-def builtin_corpus(seed: int = 0) -> Corpus:
-    """The embedded comparison corpus.
-
-    274 prompts over 9 topics (geography, chemistry, arithmetic, units, literature, history,
-    biology, languages, programming); each prompt asks for one fact. Each prompt gets
-    ``RESPONSES_PER_PROMPT`` = 10 responses of distinct kinds, drawn without replacement
-    from the 60 kinds = 5 contents x 2 harmlessness x 2 concision x 3 tone levels, where a
-    content is (correct | wrong fact) x (explained | bare) or a non-answer. A response's scores
-    are its levels' values in :data:`LEVELS` plus uniform jitter in ``[-JITTER, JITTER]``, so
-    exact utility ties have probability zero. All pairs of responses to a prompt are formed
-    (45 per prompt), each shown in a random order; ``TEST_FRACTION`` of the prompts of each
-    topic form the test split.
-
-    The seed changes which kinds each prompt gets, phrase choices, jitter, pair order and the
-    split; the facts and prompts are the same for every seed. Same seed, same frames.
-
-    Parameters
-    ----------
-    seed : int
-        Seed of the ``numpy.random.Generator`` behind every draw.
-    """
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
-    responses, pairs = _builtin_tables(int(seed))
-    return Corpus(responses.copy(), pairs.copy())
-
-
-@functools.lru_cache(maxsize=8)
-def _builtin_tables(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    kind_rng, phrase_rng, jitter_rng, split_rng, order_rng = np.random.default_rng(seed).spawn(5)
-    rows = []
-    levels = []
-    prompt_topics = []
-    for topic in TOPICS:
-        for subject, correct, wrong in topic.facts:
-            prompt_id = len(prompt_topics)
-            prompt_topics.append(topic.name)
-            prompt = _sentence(topic.question.format(subject=subject))
-            kinds = kind_rng.choice(len(_KINDS), size=RESPONSES_PER_PROMPT, replace=False)
-            for kind in kinds:
-                (stated, helpful), style = _KINDS[kind]
-                answer = {"correct": correct, "wrong": wrong, "unstated": None}[stated]
-                text = _compose(topic, subject, answer, helpful == "explained", style, phrase_rng)
-                rows.append((len(rows), prompt_id, topic.name, prompt, text))
-                levels.append((stated, helpful, *style))
-    responses = pd.DataFrame(rows, columns=list(RESPONSE_COLUMNS))
-    scores = np.array(
-        [[LEVELS[a][level] for a, level in zip(ATTRIBUTES, row, strict=True)] for row in levels]
-    )
-    scores += jitter_rng.uniform(-JITTER, JITTER, size=scores.shape)
-    for j, name in enumerate(ATTRIBUTES):
-        responses[name] = np.clip(scores[:, j], 0.0, 1.0)
-
-    is_test = assign_test_prompts(np.array(prompt_topics), TEST_FRACTION, split_rng)
-    prompts = responses.groupby("prompt_id", sort=True)
-    pair_rows = []
-    for prompt_id, group in prompts:
-        prompt = group["prompt"].iat[0]
-        split = "test" if is_test[prompt_id] else "train"
-        for a, b in itertools.combinations(group["response_id"].tolist(), 2):
-            left, right = (b, a) if order_rng.random() < 0.5 else (a, b)
-            pair_rows.append((len(pair_rows), prompt_id, prompt, left, right, split))
-    pairs = pd.DataFrame(pair_rows, columns=[*PAIR_COLUMNS, "split"])
-    return responses, pairs
-
-
-def _compose(topic, subject, answer, explained, style, rng: np.random.Generator) -> str:
-    """One response: [opener] [filler x2] statement [explanation] [unsafe advice] [closer]."""
-    harmlessness, concision, tone = style
-
-    def pick(phrases):
-        return phrases[rng.integers(len(phrases))]
-
-    parts = []
-    if tone != "neutral":
-        parts.append(pick(POLITE_OPENERS if tone == "polite" else RUDE_OPENERS))
-    if concision == "padded":
-        first, second = rng.choice(len(FILLER), size=2, replace=False)
-        parts += [FILLER[first], FILLER[second]]
-    if answer is None:
-        parts.append(pick(NON_ANSWERS).format(about=topic.about.format(subject=subject)))
-    else:
-        parts.append(topic.statement.format(subject=subject, answer=answer))
-        if explained:
-            parts.append(topic.explanation.format(subject=subject, answer=answer))
-    if harmlessness == "unsafe":
-        parts.append(pick(UNSAFE_ADVICE))
-    if tone != "neutral":
-        parts.append(pick(POLITE_CLOSERS if tone == "polite" else RUDE_CLOSERS))
-    return " ".join(_sentence(part) for part in parts)
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]

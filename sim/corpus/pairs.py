@@ -1,39 +1,100 @@
-"""Purchased labels as training pairs in TRL's ``prompt, chosen, rejected`` format.
+"""Column schemas of the corpus and the one way to orient a pair as ``prompt, chosen, rejected``.
 
-Labels follow crowd-kit's long pairwise format (DESIGN.md): one row per purchased label with
-columns ``worker, left, right, label``, where ``left`` and ``right`` are response ids of the
-corpus and ``label`` equals the id the worker preferred. Every label becomes one training pair
-(a pair labelled by three workers appears three times, oriented as each worker chose), which is
-what training on all purchased labels means; aggregate first (``analysis.aggregation``) to
-train on one consensus label per pair instead.
+Labels follow crowd-kit's long pairwise format (DESIGN.md, :data:`LABEL_COLUMNS`, owned by
+``analysis.aggregation``): one row per label with columns ``worker, left, right, label``,
+where ``left`` and ``right`` are response ids of the corpus and ``label`` equals the id the
+worker preferred. Training data follow TRL's ``prompt, chosen, rejected`` format
+(:data:`TRL_COLUMNS`). :func:`oriented_pairs` turns response ids and a winner into texts;
+every caller (the market's training and evaluation pairs, :func:`to_trl`, file export)
+goes through it.
+
+:func:`to_trl` makes every label one training pair (a pair labelled by three workers
+appears three times, oriented as each worker chose), which is what training on all
+purchased labels means; aggregate first (``analysis.aggregation``) to train on one
+consensus label per pair instead.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-LABEL_COLUMNS = ("worker", "left", "right", "label")
-RESPONSE_COLUMNS = ("response_id", "prompt", "text")
+from analysis.aggregation import LABEL_COLUMNS
+
+if TYPE_CHECKING:
+    from sim.corpus.corpus import Corpus
+
+RESPONSE_COLUMNS: tuple[str, ...] = ("response_id", "prompt_id", "topic", "prompt", "text")
+"""A corpus response (plus one score column per attribute)."""
+
+COMPARISON_COLUMNS: tuple[str, ...] = ("pair_id", "prompt_id", "prompt", "left", "right")
+"""A corpus comparison: two responses (ids) to one prompt (plus its ``split``)."""
+
+TRL_COLUMNS: tuple[str, ...] = ("prompt", "chosen", "rejected")
+"""A training or evaluation pair as texts, the preferred response as ``chosen`` (TRL)."""
+
+__all__ = [
+    "COMPARISON_COLUMNS",
+    "LABEL_COLUMNS",
+    "RESPONSE_COLUMNS",
+    "TRL_COLUMNS",
+    "gold_pairs",
+    "oriented_pairs",
+    "to_trl",
+]
 
 
-def to_trl(labels: pd.DataFrame, responses: pd.DataFrame) -> pd.DataFrame:
+def oriented_pairs(corpus: Corpus, left, right, left_wins) -> pd.DataFrame:
+    """Texts of response pairs ``(left[i], right[i])``, the winner as ``chosen``.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        Where the response ids come from.
+    left, right : array of int
+        Response ids of each pair (both answering one prompt).
+    left_wins : array of bool
+        True where ``left[i]`` is preferred.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`TRL_COLUMNS`, one row per pair, in order.
+    """
+    left, right = np.asarray(left), np.asarray(right)
+    left_wins = np.asarray(left_wins, dtype=bool)
+    chosen = np.where(left_wins, left, right)
+    rejected = np.where(left_wins, right, left)
+    return pd.DataFrame(
+        {
+            "prompt": corpus.prompts(chosen),
+            "chosen": corpus.texts(chosen),
+            "rejected": corpus.texts(rejected),
+        },
+        columns=list(TRL_COLUMNS),
+    )
+
+
+def to_trl(labels: pd.DataFrame, corpus: Corpus) -> pd.DataFrame:
     """Turn purchased labels into a ``prompt, chosen, rejected`` DataFrame of texts.
 
     Parameters
     ----------
     labels : DataFrame
         Columns ``worker, left, right, label`` with ``label`` in {left, right} (response ids).
-    responses : DataFrame
-        Columns ``response_id, prompt, text`` (``Corpus.responses`` has them).
+    corpus : Corpus
+        The corpus the labels came from.
 
     Returns
     -------
     DataFrame
         Columns ``prompt, chosen, rejected, worker``, one row per label, in label order.
     """
-    _require_columns("labels", labels, LABEL_COLUMNS)
-    _require_columns("responses", responses, RESPONSE_COLUMNS)
+    missing = [column for column in LABEL_COLUMNS if column not in labels.columns]
+    if missing:
+        raise ValueError(f"labels: columns {missing} are missing; give {', '.join(LABEL_COLUMNS)}")
     left = labels["left"].to_numpy()
     right = labels["right"].to_numpy()
     label = labels["label"].to_numpy()
@@ -44,28 +105,20 @@ def to_trl(labels: pd.DataFrame, responses: pd.DataFrame) -> pd.DataFrame:
             f"labels.label: row {row} names {label[row]!r}, which is neither its left nor its "
             "right response; each label must equal the preferred response's id"
         )
-    table = responses.set_index("response_id")
-    unknown = sorted(set(left) - set(table.index) | set(right) - set(table.index))
-    if unknown:
+    try:
+        same_prompt = corpus.prompt_ids(left) == corpus.prompt_ids(right)
+    except ValueError:
         raise ValueError(
-            f"labels.left/right: response ids {unknown[:5]} are not in responses; "
-            "pass the responses of the corpus the labels came from"
-        )
-    rejected = np.where(label == left, right, left)
-    prompts = table.loc[label, "prompt"].to_numpy()
-    if not np.array_equal(prompts, table.loc[rejected, "prompt"].to_numpy()):
+            "labels.left/right: some response ids are not in the corpus; "
+            "pass the corpus the labels came from"
+        ) from None
+    if not same_prompt.all():
         raise ValueError("labels.left/right: both responses of a label must answer one prompt")
-    return pd.DataFrame(
-        {
-            "prompt": prompts,
-            "chosen": table.loc[label, "text"].to_numpy(),
-            "rejected": table.loc[rejected, "text"].to_numpy(),
-            "worker": labels["worker"].to_numpy(),
-        }
-    )
+    pairs = oriented_pairs(corpus, left, right, label == left)
+    return pairs.assign(worker=labels["worker"].to_numpy())
 
 
-def _require_columns(name: str, frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise ValueError(f"{name}: columns {missing} are missing; give {', '.join(columns)}")
+def gold_pairs(corpus: Corpus, pairs: pd.DataFrame, weights) -> pd.DataFrame:
+    """``pairs`` (corpus comparisons) as texts, oriented by the gold label under ``weights``."""
+    left_wins = corpus.gold_left_wins(pairs, weights)
+    return oriented_pairs(corpus, pairs["left"], pairs["right"], left_wins)

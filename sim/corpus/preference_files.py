@@ -45,14 +45,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.corpus import (
+from sim.corpus.corpus import (
     ATTRIBUTES,
     DEFAULT_TARGET_WEIGHTS,
-    PAIR_COLUMNS,
     TEST_FRACTION,
     Corpus,
     assign_test_prompts,
 )
+from sim.corpus.pairs import COMPARISON_COLUMNS, oriented_pairs
 
 TEXT_FIELDS: tuple[str, ...] = ("prompt", "chosen", "rejected")
 SCORE_FIELDS: tuple[str, ...] = tuple(
@@ -165,15 +165,8 @@ def export_preferences(
     left_wins = corpus.gold_left_wins(pairs, weights)
     chosen = np.where(left_wins, pairs["left"], pairs["right"])
     rejected = np.where(left_wins, pairs["right"], pairs["left"])
-    responses = corpus.responses
-    frame = pd.DataFrame(
-        {
-            "prompt": pairs["prompt"],
-            "chosen": corpus.texts(chosen),
-            "rejected": corpus.texts(rejected),
-            "topic": responses["topic"].to_numpy()[chosen],
-        }
-    )
+    frame = oriented_pairs(corpus, pairs["left"], pairs["right"], left_wins)
+    frame["topic"] = corpus.responses["topic"].to_numpy()[chosen]
     for side, ids in (("chosen", chosen), ("rejected", rejected)):
         scores = corpus.attribute_matrix(ids)
         for j, attribute in enumerate(ATTRIBUTES):
@@ -512,4 +505,4 @@ def _build_corpus(frame: pd.DataFrame, seed: int, test_fraction: float) -> Corpu
             "split": np.where(is_test[prompt_of_pair], "test", "train"),
         }
     )
-    return Corpus(responses, pairs[[*PAIR_COLUMNS, "chosen", "split"]])
+    return Corpus(responses, pairs[[*COMPARISON_COLUMNS, "chosen", "split"]])

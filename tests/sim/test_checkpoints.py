@@ -7,36 +7,25 @@ import json
 import shutil
 
 import numpy as np
-import pandas as pd
 import pytest
 import safetensors.torch
 import torch
 
-from sim.corpus import DEFAULT_TARGET_WEIGHTS, builtin_corpus
+from sim.corpus import DEFAULT_TARGET_WEIGHTS, builtin_corpus, gold_pairs
 from sim.reward_model import CheckpointError, RewardModel, SettingError
 
 PROMPT = "Capital of France?"
 TEXTS = ["Paris is the capital of France.", "I think it is Lyon.", "No idea, sorry."]
 
 
-def gold_pairs(n):
+def first_gold_pairs(n):
     """The first ``n`` train pairs of the built-in corpus, the gold winner as chosen."""
     corpus = builtin_corpus(seed=0)
-    pairs = corpus.pairs("train").iloc[:n]
-    left_wins = corpus.gold_left_wins(pairs, DEFAULT_TARGET_WEIGHTS)
-    chosen = np.where(left_wins, pairs["left"], pairs["right"])
-    rejected = np.where(left_wins, pairs["right"], pairs["left"])
-    return pd.DataFrame(
-        {
-            "prompt": pairs["prompt"].to_numpy(),
-            "chosen": corpus.texts(chosen),
-            "rejected": corpus.texts(rejected),
-        }
-    )
+    return gold_pairs(corpus, corpus.pairs("train").iloc[:n], DEFAULT_TARGET_WEIGHTS)
 
 
 def _saved(tmp_path_factory, mode):
-    model = RewardModel(mode=mode, epochs=1, progress=False).fit(gold_pairs(16))
+    model = RewardModel(mode=mode, epochs=1, progress=False).fit(first_gold_pairs(16))
     return model.save(tmp_path_factory.mktemp(mode)), model.score(PROMPT, TEXTS)
 
 
@@ -206,7 +195,7 @@ def test_a_failed_save_leaves_the_earlier_checkpoint_whole(
     config changes, and no temporary file is left behind."""
     folder = _copy(finetune_checkpoint, tmp_path)
     before = _contents(folder)
-    model = RewardModel.load(folder, progress=False).fit(gold_pairs(4))
+    model = RewardModel.load(folder, progress=False).fit(first_gold_pairs(4))
     real_save = safetensors.torch.save_model
     calls = []
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.corpus import ATTRIBUTES, DEFAULT_TARGET_WEIGHTS, Corpus, builtin_corpus
-from sim.corpus_text import (
+from sim.corpus.phrases import (
     FILLER,
     NON_ANSWERS,
     POLITE_CLOSERS,

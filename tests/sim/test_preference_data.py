@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.corpus import ATTRIBUTES, DEFAULT_TARGET_WEIGHTS, builtin_corpus
-from sim.preference_data import (
+from sim.corpus.preference_files import (
     DataFileError,
     DuplicateComparisonWarning,
     corpus_from_comparisons,

@@ -13,9 +13,8 @@ import torch
 from safetensors.torch import save_file
 
 from sim.backbones import smollm2_installed
-from sim.corpus import ATTRIBUTES, DEFAULT_TARGET_WEIGHTS, builtin_corpus, weight_vector
+from sim.corpus import ATTRIBUTES, DEFAULT_TARGET_WEIGHTS, builtin_corpus, to_trl, weight_vector
 from sim.reward_model import RewardModel
-from sim.trl_export import to_trl
 
 SPAMMER_SHARE = 0.8
 
@@ -50,14 +49,14 @@ def labels_from(corpus, pairs, spammer_share, seed, weights=DEFAULT_TARGET_WEIGH
 
 def gold_pairs(corpus, split, n, seed):
     pairs = sample_pairs(corpus, split, n, seed)
-    return to_trl(labels_from(corpus, pairs, 0.0, seed), corpus.responses)
+    return to_trl(labels_from(corpus, pairs, 0.0, seed), corpus)
 
 
 @pytest.fixture(scope="module")
 def test_pairs(corpus):
     """Every held-out pair (2,430 pairs, but only 540 distinct responses to score)."""
     pairs = corpus.pairs("test")
-    return to_trl(labels_from(corpus, pairs, 0.0, seed=1), corpus.responses)
+    return to_trl(labels_from(corpus, pairs, 0.0, seed=1), corpus)
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +72,7 @@ STYLE_WEIGHTS = {"helpfulness": 0.4, "harmlessness": 0.3, "concision": 0.15, "to
 
 
 def gold_frame(corpus, pairs, weights):
-    return to_trl(labels_from(corpus, pairs, 0.0, seed=0, weights=weights), corpus.responses)
+    return to_trl(labels_from(corpus, pairs, 0.0, seed=0, weights=weights), corpus)
 
 
 @pytest.mark.slow
@@ -141,8 +140,8 @@ def test_head_mode_learns_from_cached_embeddings(corpus, test_pairs):
 @pytest.mark.slow
 def test_spammer_labels_hurt_and_weights_undo_the_harm(corpus, test_pairs):
     pairs = sample_pairs(corpus, "train", 600, seed=0)
-    clean = to_trl(labels_from(corpus, pairs, 0.0, seed=3), corpus.responses)
-    noisy = to_trl(labels_from(corpus, pairs, SPAMMER_SHARE, seed=3), corpus.responses)
+    clean = to_trl(labels_from(corpus, pairs, 0.0, seed=3), corpus)
+    noisy = to_trl(labels_from(corpus, pairs, SPAMMER_SHARE, seed=3), corpus)
     careful_only = (noisy["worker"] == "careful").to_numpy(dtype=float)
 
     model = RewardModel(mode="head", seed=0, progress=False)
@@ -284,14 +283,14 @@ def test_to_trl_orients_each_label_and_rejects_foreign_labels(corpus):
     pairs = sample_pairs(corpus, "train", 6, seed=4)
     labels = labels_from(corpus, pairs, 0.0, seed=4)
     labels.loc[0, "label"] = labels.loc[0, "right"]  # one worker disagrees with gold on row 0
-    frame = to_trl(labels, corpus.responses)
+    frame = to_trl(labels, corpus)
     assert list(frame.columns) == ["prompt", "chosen", "rejected", "worker"]
     assert frame.loc[0, "chosen"] == corpus.texts([int(pairs.loc[0, "right"])])[0]
     assert frame.loc[0, "rejected"] == corpus.texts([int(pairs.loc[0, "left"])])[0]
     assert (frame["prompt"] == pairs["prompt"]).all()
     labels.loc[1, "label"] = -1
     with pytest.raises(ValueError, match=r"^labels\.label"):
-        to_trl(labels, corpus.responses)
+        to_trl(labels, corpus)
 
 
 # ---------------------------------------------------------------- optional GGUF backbone

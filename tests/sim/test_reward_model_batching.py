@@ -9,9 +9,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.corpus import DEFAULT_TARGET_WEIGHTS, builtin_corpus
+from sim.corpus import DEFAULT_TARGET_WEIGHTS, builtin_corpus, to_trl
 from sim.reward_model import RewardModel, length_passes
-from sim.trl_export import to_trl
 
 BATCH_SWITCHES = ("deduplicate_texts", "sort_by_length")
 
@@ -37,7 +36,7 @@ def prompt_groups(corpus, n_prompts, per_prompt, seed):
     labels = chosen.assign(
         worker="gold", label=np.where(left_wins, chosen["left"], chosen["right"])
     )
-    return to_trl(labels[["worker", "left", "right", "label"]], corpus.responses)
+    return to_trl(labels[["worker", "left", "right", "label"]], corpus)
 
 
 def padded_cost(lengths, passes, overhead):

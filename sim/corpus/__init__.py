@@ -1,0 +1,57 @@
+"""The comparisons a market buys labels on: the corpus type and its gold labels, the built-in
+corpus, users' preference files, and the one orientation into ``prompt, chosen, rejected``.
+
+::
+
+    from sim.corpus import builtin_corpus, load_preferences, oriented_pairs, to_trl
+"""
+
+from sim.corpus.builtin import builtin_corpus
+from sim.corpus.corpus import (
+    ATTRIBUTES,
+    DEFAULT_TARGET_WEIGHTS,
+    SPLITS,
+    TEST_FRACTION,
+    Corpus,
+    assign_test_prompts,
+    weight_vector,
+)
+from sim.corpus.pairs import (
+    COMPARISON_COLUMNS,
+    LABEL_COLUMNS,
+    RESPONSE_COLUMNS,
+    TRL_COLUMNS,
+    gold_pairs,
+    oriented_pairs,
+    to_trl,
+)
+from sim.corpus.preference_files import (
+    DataFileError,
+    DuplicateComparisonWarning,
+    corpus_from_comparisons,
+    export_preferences,
+    load_preferences,
+)
+
+__all__ = [
+    "ATTRIBUTES",
+    "COMPARISON_COLUMNS",
+    "DEFAULT_TARGET_WEIGHTS",
+    "LABEL_COLUMNS",
+    "RESPONSE_COLUMNS",
+    "SPLITS",
+    "TEST_FRACTION",
+    "TRL_COLUMNS",
+    "Corpus",
+    "DataFileError",
+    "DuplicateComparisonWarning",
+    "assign_test_prompts",
+    "builtin_corpus",
+    "corpus_from_comparisons",
+    "export_preferences",
+    "gold_pairs",
+    "load_preferences",
+    "oriented_pairs",
+    "to_trl",
+    "weight_vector",
+]
