@@ -51,7 +51,6 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from agents.population import PopulationSpec, build_population
-from sim.backbones import resolve_backbone, smollm2_installed
 from sim.corpus import (
     DEFAULT_TARGET_WEIGHTS,
     builtin_corpus,
@@ -59,7 +58,8 @@ from sim.corpus import (
     to_trl,
     weight_vector,
 )
-from sim.reward_model import RewardModel, default_torch_threads
+from sim.reward import RewardModel, default_torch_threads
+from sim.reward.backbones import resolve_backbone, smollm2_installed
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 TIMED = ("seconds", "pairs_per_s", "pairs_per_cpu_s", "accuracy")

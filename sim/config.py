@@ -170,7 +170,7 @@ def _mechanism_params(params: dict[str, Any]) -> dict[str, Any]:
 def _check_reward_model(section: RewardModelConfig) -> None:
     """What ``RewardModel`` itself refuses (e.g. ``max_length`` beyond the backbone's
     positions), named as a config field; cached, as reading a backbone's config can be slow."""
-    from sim.reward_model import SettingError, check_settings
+    from sim.reward import SettingError, check_settings
 
     settings = section.model_dump(exclude={"eval_pairs"})
     try:

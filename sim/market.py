@@ -49,7 +49,7 @@ from sim.assignment import deal_slots
 from sim.config import MarketConfig, mechanism_from_config
 from sim.corpus import Corpus, builtin_corpus, gold_pairs, oriented_pairs, weight_vector
 from sim.label_log import PURCHASED_LABEL_COLUMNS, LabelLog
-from sim.reward_model import RewardModel
+from sim.reward import RewardModel
 
 GOLD_POOL_SIZE = 200
 """Train pairs set aside as golden items (answer known to the buyer), at most a tenth."""

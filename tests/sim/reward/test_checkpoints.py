@@ -12,7 +12,7 @@ import safetensors.torch
 import torch
 
 from sim.corpus import DEFAULT_TARGET_WEIGHTS, builtin_corpus, gold_pairs
-from sim.reward_model import CheckpointError, RewardModel, SettingError
+from sim.reward import CheckpointError, RewardModel, SettingError
 
 PROMPT = "Capital of France?"
 TEXTS = ["Paris is the capital of France.", "I think it is Lyon.", "No idea, sorry."]

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.corpus import DEFAULT_TARGET_WEIGHTS, builtin_corpus, to_trl
-from sim.reward_model import RewardModel, length_passes
+from sim.reward import RewardModel, length_passes
 
 BATCH_SWITCHES = ("deduplicate_texts", "sort_by_length")
 

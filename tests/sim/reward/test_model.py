@@ -12,9 +12,9 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from sim.backbones import smollm2_installed
 from sim.corpus import ATTRIBUTES, DEFAULT_TARGET_WEIGHTS, builtin_corpus, to_trl, weight_vector
-from sim.reward_model import RewardModel
+from sim.reward import RewardModel
+from sim.reward.backbones import smollm2_installed
 
 SPAMMER_SHARE = 0.8
 

@@ -73,7 +73,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer, PretrainedConfig
 
-from sim.backbones import (
+from sim.reward.backbones import (
     PICKLE_SUFFIXES,
     BackboneError,
     BackboneSource,
@@ -183,7 +183,7 @@ class RewardModel:
     ----------
     backbone : str
         ``"minilm"`` (default), ``"smollm2"`` (optional extra) or a local model folder with
-        safetensors weights; see :mod:`sim.backbones`.
+        safetensors weights; see :mod:`sim.reward.backbones`.
     mode : {"finetune", "head"}
         Train all weights, or only a linear head on cached frozen embeddings.
     learning_rate : float, optional
@@ -736,7 +736,7 @@ def check_settings(**settings) -> None:
     ``torch_threads`` integers >= 1; ``seed`` an integer in [0, 2**63 - 1]; ``max_length`` an
     integer from 8 to the backbone's position limit; the switches (``progress``,
     ``group_comparisons``, ``deduplicate_texts``, ``sort_by_length``) booleans; ``backbone``
-    as :func:`sim.backbones.resolve_backbone` accepts it; DPO only on a causal backbone in
+    as :func:`sim.reward.backbones.resolve_backbone` accepts it; DPO only on a causal backbone in
     ``finetune`` mode. None for ``learning_rate``, ``epochs`` or ``torch_threads`` means the
     default.
 

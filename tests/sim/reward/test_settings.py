@@ -11,8 +11,9 @@ import pytest
 import torch
 import transformers
 
-from sim.backbones import resolve_backbone
-from sim.reward_model import SETTINGS, RewardModel, SettingError, check_settings
+from sim.reward import RewardModel, SettingError, check_settings
+from sim.reward.backbones import resolve_backbone
+from sim.reward.model import SETTINGS
 
 MINILM_FOLDER = Path(resolve_backbone("minilm").path)
 
