@@ -17,58 +17,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-SUMMARY_COLUMNS = {
-    "cumulative_spend": "spend",
-    "labels": "labels",
-    "label_accuracy": "label acc.",
-    "reward_accuracy": "reward acc.",
-    "accuracy_per_dollar": "acc. gain per $",
-    "buyer_utility": "buyer utility",
-    "seller_surplus": "seller surplus",
-    "welfare": "welfare",
-    "efficiency": "efficiency",
-    "overpayment": "overpayment",
-    "top_skill_spend_share": "top-skill share",
-}
+from analysis.outcomes import LABELS, run_outcomes
+
 SKILL_BANDS = ("bottom quartile", "second quartile", "third quartile", "top quartile")
 
 
-def summary_table(rounds: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
-    """One row per mechanism.
-
-    Totals over rounds for spend, labels, utilities and welfare; the final round's reward
-    accuracy and accuracy per dollar; label accuracy over all regular labels bought;
-    efficiency, overpayment and top-skill share as spend-weighted means over rounds.
-    """
-    rows = {}
-    for mechanism, group in rounds.groupby("mechanism", sort=False):
-        last = group.sort_values("round").iloc[-1]
-        weights = group["spend"].to_numpy()
-        bought = labels[(labels["mechanism"] == mechanism) & ~labels["golden"]]
-        rows[mechanism] = {
-            "cumulative_spend": last["cumulative_spend"],
-            "labels": group["labels"].sum(),
-            "label_accuracy": bought["correct"].mean() if len(bought) else np.nan,
-            "reward_accuracy": last["reward_accuracy"],
-            "accuracy_per_dollar": last["accuracy_per_dollar"],
-            "buyer_utility": group["buyer_utility"].sum(),
-            "seller_surplus": group["seller_surplus"].sum(),
-            "welfare": group["welfare"].sum(),
-            "efficiency": _weighted_mean(group["efficiency"], weights),
-            "overpayment": _weighted_mean(group["overpayment"], weights),
-            "top_skill_spend_share": _weighted_mean(group["top_skill_spend_share"], weights),
-        }
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index.name = "mechanism"
-    return table
-
-
-def _weighted_mean(values: pd.Series, weights: np.ndarray) -> float:
-    values = values.to_numpy(dtype=float)
-    keep = np.isfinite(values) & (weights > 0)
-    if not keep.any():
-        return float("nan")
-    return float(np.average(values[keep], weights=weights[keep]))
+def summary_table(rounds: pd.DataFrame) -> pd.DataFrame:
+    """One row per mechanism: every outcome of :mod:`analysis.outcomes`, by its rule."""
+    return run_outcomes(rounds, ["mechanism"]).set_index("mechanism")
 
 
 def spend_by_skill_band(annotators: pd.DataFrame) -> pd.DataFrame:
@@ -148,7 +104,6 @@ def _save(fig, path: Path) -> Path:
 def write_report(
     rounds: pd.DataFrame,
     annotators: pd.DataFrame,
-    labels: pd.DataFrame,
     directory: Path,
     title: str,
     preamble: str = "",
@@ -156,7 +111,7 @@ def write_report(
     """Write ``report.md``, ``summary.csv`` and ``figures/*.png``; return the summary."""
     figures = directory / "figures"
     figures.mkdir(parents=True, exist_ok=True)
-    summary = summary_table(rounds, labels)
+    summary = summary_table(rounds)
     summary.to_csv(directory / "summary.csv")
     bands = spend_by_skill_band(annotators)
     plots = {
@@ -171,7 +126,7 @@ def write_report(
         ),
         "Purchased-label accuracy": plot_label_accuracy(rounds, figures / "label_accuracy.png"),
     }
-    shown = summary.rename(columns=SUMMARY_COLUMNS)
+    shown = summary.rename(columns=LABELS)
     lines = [f"# {title}", "", preamble, "", "## Summary", "", shown.to_markdown(floatfmt=".3f")]
     for caption, path in plots.items():
         lines += ["", f"## {caption}", "", f"![{caption}](figures/{path.name})"]

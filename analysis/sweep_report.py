@@ -21,21 +21,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
-OUTCOMES = {
-    "reward_accuracy": "reward accuracy after the last round",
-    "cumulative_spend": "total spend",
-    "accuracy_per_dollar": "reward accuracy per dollar after the last round",
-    "labels": "labels bought in all rounds",
-    "label_accuracy": "share of bought labels that agree with gold",
-    "seller_surplus": "sellers' surplus, all rounds",
-    "buyer_utility": "buyer's utility, all rounds",
-    "welfare": "total welfare, all rounds",
-    "efficiency": "allocative efficiency, mean over rounds",
-    "overpayment": "payments / true costs of bought labels, all rounds",
-    "top_skill_spend_share": "share of spend to the top skill quartile, all rounds",
-    "cycle_rate": "cycle rate in the purchased labels",
-}
-"""Run-level outcomes and what each means (see :func:`run_outcomes` for the formulas)."""
+from analysis.outcomes import OUTCOMES
+from analysis.outcomes import run_outcomes as outcome_table
 
 LINE_COLUMN = "mechanism"
 MECHANISM_AXIS = "mechanism.name"
@@ -43,40 +30,13 @@ CONFIDENCE = 0.95
 
 
 def run_outcomes(rounds: pd.DataFrame, axes: list[str]) -> pd.DataFrame:
-    """One row per run: its identity (``run_key, seed_index, mechanism``, axes) and outcomes.
-
-    Stocks are read at the last round (``reward_accuracy``, ``cumulative_spend``,
-    ``accuracy_per_dollar``, ``cycle_rate``, the last two being cumulative already); flows
-    are summed over rounds (``labels``, ``seller_surplus``, ``buyer_utility``, ``welfare``);
-    ratios are pooled over rounds: ``label_accuracy`` weighted by labels,
-    ``top_skill_spend_share`` by spend, and ``overpayment = sum(spend) / sum(cost)`` with each
-    round's true cost ``spend / overpayment``. ``efficiency`` is the mean over rounds.
-    """
+    """One row per run: its identity (``run_key, seed_index, mechanism``, axes) and outcomes
+    (each reduced over rounds by its rule in :mod:`analysis.outcomes`)."""
     identity = ["run_key", "seed_index", LINE_COLUMN, *[a for a in axes if a != LINE_COLUMN]]
-    rows = []
-    for _, run in rounds.sort_values("round").groupby("run_key", sort=False):
-        last = run.iloc[-1]
-        spend = run["spend"].to_numpy(dtype=float)
-        paid = (spend > 0) & np.isfinite(run["overpayment"].to_numpy(dtype=float))
-        cost = spend[paid] / run["overpayment"].to_numpy(dtype=float)[paid]
-        rows.append(
-            {
-                **{column: last[column] for column in identity},
-                "reward_accuracy": last["reward_accuracy"],
-                "cumulative_spend": last["cumulative_spend"],
-                "accuracy_per_dollar": last["accuracy_per_dollar"],
-                "cycle_rate": last["cycle_rate"],
-                "labels": run["labels"].sum(),
-                "seller_surplus": run["seller_surplus"].sum(),
-                "buyer_utility": run["buyer_utility"].sum(),
-                "welfare": run["welfare"].sum(),
-                "label_accuracy": _weighted_mean(run["label_accuracy"], run["labels"]),
-                "top_skill_spend_share": _weighted_mean(run["top_skill_spend_share"], spend),
-                "overpayment": spend[paid].sum() / cost.sum() if cost.sum() > 0 else math.nan,
-                "efficiency": run["efficiency"].mean(),
-            }
-        )
-    return pd.DataFrame(rows, columns=[*identity, *OUTCOMES])
+    outcomes = outcome_table(rounds, ["run_key"])
+    first = rounds.sort_values("round").groupby("run_key", sort=False).first()
+    ids = first[[c for c in identity if c != "run_key"]].reset_index()
+    return ids.merge(outcomes, on="run_key", how="left")[[*identity, *OUTCOMES]]
 
 
 def mean_interval(values: np.ndarray) -> tuple[float, float, float, int]:
@@ -156,7 +116,7 @@ def plot_axis(outcomes: pd.DataFrame, axis: str, outcome: str, path: Path) -> No
         ax.legend(title=LINE_COLUMN, fontsize="small")
     ax.set_xlabel(axis)
     ax.set_ylabel(outcome)
-    ax.set_title(f"{OUTCOMES[outcome]}\nmean and 95% CI across seeds", fontsize="medium")
+    ax.set_title(f"{OUTCOMES[outcome].meaning}\nmean and 95% CI across seeds", fontsize="medium")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -275,13 +235,6 @@ def _error(effect: pd.DataFrame) -> np.ndarray:
 
 def _is_numeric(column: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
-
-
-def _weighted_mean(values: pd.Series, weights) -> float:
-    values = np.asarray(values, dtype=float)
-    weights = np.asarray(weights, dtype=float)
-    keep = np.isfinite(values) & (weights > 0)
-    return float(np.average(values[keep], weights=weights[keep])) if keep.any() else math.nan
 
 
 def _file_part(axis: str) -> str:

@@ -1,12 +1,12 @@
 """The ``prefmarket`` command line.
 
-Exit codes: 0 success; 1 ``check`` found a declared property violated; 2 bad input,
-always reported as one line ``error: ...`` on stderr, without a traceback.
+Exit codes: 0 success; 1 ``check`` found a declared property violated; 2 bad input
+(for ``check``, a mechanism that breaks the run contract counts as bad input), always
+reported as one line ``error: ...`` on stderr, without a traceback.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 
 import typer
@@ -14,9 +14,11 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from mechanisms import PROPERTY_NAMES, available_mechanisms, get_mechanism
+from mechanisms import PROPERTY_NAMES, ContractError, available_mechanisms, get_mechanism
 from mechanisms.properties import Violation
 from mechanisms.property_survey import PropertyFinding, survey_properties
+from mechanisms.run_contract import DEFAULT_TIMEOUT
+from mechanisms.search_space import MAX_SELLERS, MONEY_SCALES
 from sim.cli_errors import one_line, usage_error
 from sim.sweep_cli import report_command, sweep_command
 
@@ -152,29 +154,54 @@ def check(
     param: list[str] = typer.Option(  # noqa: B008 - typer declares options this way
         [], "--param", "-p", help="key=value passed to the mechanism; repeatable."
     ),
+    sellers: int = typer.Option(
+        MAX_SELLERS, "--sellers", min=1, help="Most sellers in a market (half have at most 4)."
+    ),
+    scale: list[float] = typer.Option(  # noqa: B008 - typer declares options this way
+        list(MONEY_SCALES),
+        "--scale",
+        help="Money scale of markets (values and costs in [0, scale]); repeatable. "
+        "Half the markets use the first.",
+    ),
+    timeout: float = typer.Option(
+        DEFAULT_TIMEOUT,
+        "--timeout",
+        min=0.0,
+        help="Seconds one call of the mechanism's run may take (0: no limit).",
+    ),
 ) -> None:
     """Search random markets for violations of each property and print the smallest found.
 
-    Exit 1 when a property the mechanism declares (within its condition) is violated.
+    Exit 1 when a property the mechanism declares (within its condition) is violated;
+    exit 2 when the mechanism breaks the run contract (raises, exits, hangs past
+    --timeout, returns a bad outcome or is not deterministic given its rng seed).
     """
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
+    if not all(0 < s < float("inf") for s in scale):
+        raise usage_error(f"--scale: each scale must be a finite number > 0, got {scale}")
     params = {**BUILTIN_PARAMS.get(mech, {}), **_parse_params(param)}
     try:
         mechanism = get_mechanism(mech, **params)
     except ValueError as exc:
         raise usage_error(str(exc)) from None
     try:
-        survey = survey_properties(mechanism, examples=examples, seed=seed)
-    except Exception as exc:  # a crashing user mechanism is bad input here
-        notes = " ".join(getattr(exc, "__notes__", []))
-        raise usage_error(
-            f"mechanism {mech!r} raised {type(exc).__name__}: {exc} {notes}"
-        ) from None
+        survey = survey_properties(
+            mechanism,
+            examples=examples,
+            seed=seed,
+            max_sellers=sellers,
+            scales=tuple(scale),
+            timeout=timeout or None,
+        )
+    except ContractError as exc:
+        raise usage_error(str(exc)) from None
+    except Exception as exc:  # a mechanism with unusable declarations is bad input here
+        raise usage_error(f"mechanism {mech!r}: {type(exc).__name__}: {exc}") from None
     if survey.refused == examples:
         raise usage_error(f"mechanism {mech!r} refused every market: {survey.first_refusal}")
 
-    table = Table(title=f"{mech}: {examples} random markets, seed {seed}")
+    scales = "/".join(f"{s:g}" for s in scale)
+    title = f"{mech}: {examples} markets of 1-{sellers} sellers, scale {scales}, seed {seed}"
+    table = Table(title=title)
     for column in ("property", "declared", "markets checked", "violations found", "verdict"):
         table.add_column(column)
     for finding in survey.findings:
@@ -203,7 +230,7 @@ def check(
 
 def _print_summary(summary, title: str) -> None:
     """Metrics as rows and mechanisms as columns, so six mechanisms fit 80 columns."""
-    from analysis.report import SUMMARY_COLUMNS
+    from analysis.outcomes import LABELS
 
     table = Table(title=title)
     table.add_column("metric", no_wrap=True)
@@ -211,7 +238,7 @@ def _print_summary(summary, title: str) -> None:
         table.add_column(str(name).replace("_", " "), justify="right")
     for column in summary.columns:
         values = [f"{value:.3g}" for value in summary[column]]
-        table.add_row(SUMMARY_COLUMNS.get(column, column), *values)
+        table.add_row(LABELS.get(column, column), *values)
     Console().print(table)
 
 

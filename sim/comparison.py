@@ -118,7 +118,6 @@ def write_comparison(
         summary = write_report(
             results["rounds"],
             results["annotators"],
-            results["labels"],
             staging,
             title=title,
             preamble=preamble,
