@@ -14,7 +14,7 @@ A round:
    are scaled so that no clearing can exceed the round's budget, the ranking of annotators
    by value is kept and truthfulness is untouched. Welfare and buyer utility are always
    measured at the unscaled values.
-3. Bought labels are dealt out (``sim.assignment.deal_slots``): a ``golden_rate`` share
+3. Bought labels are dealt out (``sim.round.deal_slots``): a ``golden_rate`` share
    to golden items whose answer the buyer knows, the rest to items picked at random or
    by the reward model's uncertainty (smallest ``|r(left) - r(right)|``).
 4. Winners label with their judges; labels are aggregated per item (majority or
@@ -42,20 +42,25 @@ from agents.annotator import Annotator
 from agents.buyer import Buyer
 from agents.population import build_population
 from analysis import metrics
-from analysis.aggregation import LABEL_COLUMNS, PairwiseDawidSkene, majority_vote
+from analysis.outcomes import ROUND_METRICS
 from mechanisms import Market
 from mechanisms.budget_capped import BudgetCapped
-from sim.assignment import deal_slots
 from sim.config import MarketConfig, mechanism_from_config
 from sim.corpus import Corpus, builtin_corpus, gold_pairs, oriented_pairs, weight_vector
 from sim.label_log import PURCHASED_LABEL_COLUMNS, LabelLog
 from sim.reward import RewardModel
+from sim.round import (
+    Sellers,
+    choose_items,
+    deal_slots,
+    quality_evidence,
+    round_metrics,
+    training_votes,
+    transaction_table,
+)
 
 GOLD_POOL_SIZE = 200
 """Train pairs set aside as golden items (answer known to the buyer), at most a tenth."""
-
-UNCERTAINTY_POOL_FACTOR = 4
-"""Uncertainty sampling scores this many random candidates per item it needs."""
 
 class MarketModel(mesa.Model):
     """The preference-label market, built from a :class:`~sim.config.MarketConfig`.
@@ -104,10 +109,12 @@ class MarketModel(mesa.Model):
             prior_beta=buyer.quality_prior[1],
             base_value=buyer.base_value,
         )
-        self._capacities = np.array([a.capacity for a in self.sellers])
-        self._costs = np.array([a.cost for a in self.sellers])
-        self._skills = np.array([a.skill for a in self.sellers])
-        self._ids = np.array([a.unique_id for a in self.sellers])
+        self._traits = Sellers(
+            ids=np.array([a.unique_id for a in self.sellers]),
+            costs=np.array([a.cost for a in self.sellers]),
+            skills=np.array([a.skill for a in self.sellers]),
+            capacities=np.array([a.capacity for a in self.sellers]),
+        )
         self._split_pairs()
         rm = config.reward_model
         self.reward_model = reward_model or RewardModel(
@@ -175,14 +182,14 @@ class MarketModel(mesa.Model):
         asks = np.array([a.make_ask() for a in self.sellers])
         budget = self.buyer.round_budget() if buyer_cfg.pacing else self.buyer.remaining_budget
         demand = buyer_cfg.demand_per_round
-        market = Market(values=values, capacities=self._capacities, demand=demand, budget=budget)
+        market = Market(values, self._traits.capacities, demand=demand, budget=budget)
         outcome = self.mechanism.run(asks, market, self.rng)
         self.buyer.record_round(outcome.spend)
 
         slots = deal_slots(
             outcome.allocation, buyer_cfg.labels_per_item, buyer_cfg.golden_rate, self.rng
         )
-        items = self._select_items(slots.n_items)
+        items = self._choose_items(slots.n_items)
         regular = self._label(
             slots.regular_seller, self.regular_pool.iloc[items[slots.regular_item]], golden=False
         )
@@ -192,15 +199,30 @@ class MarketModel(mesa.Model):
 
         if buyer_cfg.feedback:
             self._update_quality(regular, golden)
-        training = self._training_pairs(regular)
-        if len(training):
-            self.reward_model.fit(training)
+        if len(regular):
+            votes = training_votes(regular, buyer_cfg.aggregation, self._log.frame(golden=False))
+            left, right = votes["left"].to_numpy(), votes["right"].to_numpy()
+            self.reward_model.fit(
+                oriented_pairs(self.corpus, left, right, votes["label"].to_numpy() == left)
+            )
         self.reward_accuracy_ = self.reward_model.accuracy(self.eval_pairs)
 
         for i, seller in enumerate(self.sellers):
             seller.observe(asks[i], int(outcome.allocation[i]), float(outcome.payments[i]))
-        transactions = self._record_transactions(asks, values, outcome)
-        self._last_row = self._round_metrics(transactions, regular, values, demand)
+        transactions = transaction_table(self.round_, self._traits, asks, values, outcome)
+        for row in transactions.to_dict("records"):
+            self.datacollector.add_table_row("transactions", row)
+        self._last_row = round_metrics(
+            self.round_,
+            self._traits,
+            transactions,
+            regular,
+            values,
+            demand,
+            cumulative_spend=self.buyer.spent_,
+            reward_accuracy=self.reward_accuracy_,
+            cycle_rate=self._log.cycle_rate(),
+        )
         self.round_ += 1
         self.datacollector.collect(self)
 
@@ -217,25 +239,31 @@ class MarketModel(mesa.Model):
 
     # ------------------------------------------------------------------ pieces of a round
 
-    def _select_items(self, n_items: int) -> np.ndarray:
+    def _choose_items(self, n_items: int) -> np.ndarray:
         """Indices into the regular pool of ``n_items`` unlabelled pairs (then marked used)."""
-        candidates = np.flatnonzero(self._unlabelled)
-        if n_items > candidates.size:
-            raise ValueError(
-                f"buyer: the corpus has {candidates.size} unlabelled train pairs left but "
-                f"{n_items} are wanted; lower buyer.demand_per_round or buyer.rounds"
-            )
-        if self.config.buyer.item_selection == "uncertainty" and n_items > 0:
-            pool_size = min(candidates.size, UNCERTAINTY_POOL_FACTOR * n_items)
-            pool = self.rng.choice(candidates, size=pool_size, replace=False)
-            pairs = self.regular_pool.iloc[pool]
-            left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
-            margin = np.abs(self._scores(left) - self._scores(right))
-            chosen = pool[np.argsort(margin, kind="stable")[:n_items]]
-        else:
-            chosen = self.rng.choice(candidates, size=n_items, replace=False)
+        margin = None
+        if self.config.buyer.item_selection == "uncertainty":
+
+            def margin(pool: np.ndarray) -> np.ndarray:
+                pairs = self.regular_pool.iloc[pool]
+                left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
+                return np.abs(self._scores(left) - self._scores(right))
+
+        chosen = choose_items(self._unlabelled, n_items, self.rng, margin)
         self._unlabelled[chosen] = False
         return chosen
+
+    def _update_quality(self, regular: pd.DataFrame, golden: pd.DataFrame) -> None:
+        """Beta-posterior updates from golden answers and agreement with the reward model."""
+        predicted_left = None
+        if len(regular) and self.reward_model.n_pairs_fitted_ > 0:
+            left, right = regular["left"].to_numpy(), regular["right"].to_numpy()
+            predicted_left = self._scores(left) > self._scores(right)
+        workers, right, wrong = quality_evidence(
+            golden, regular, predicted_left, self.reward_accuracy_
+        )
+        if workers.size:
+            self.buyer.update_quality(workers, right, wrong)
 
     def _scores(self, response_ids: np.ndarray) -> np.ndarray:
         return self.reward_model.score(
@@ -256,7 +284,7 @@ class MarketModel(mesa.Model):
         return pd.DataFrame(
             {
                 "round": self.round_,
-                "worker": self._ids[seller_positions],
+                "worker": self._traits.ids[seller_positions],
                 "pair_id": pairs["pair_id"].to_numpy(),
                 "left": left,
                 "right": right,
@@ -266,84 +294,6 @@ class MarketModel(mesa.Model):
             },
             columns=list(PURCHASED_LABEL_COLUMNS),
         )
-
-    def _update_quality(self, regular: pd.DataFrame, golden: pd.DataFrame) -> None:
-        """Golden answers count fully; agreement with the reward model counts max(0, 2a - 1)."""
-        workers = [golden["worker"].to_numpy()]
-        correct = [golden["correct"].to_numpy(dtype=float)]
-        if len(regular) and self.reward_model.n_pairs_fitted_ > 0:
-            weight = max(0.0, 2.0 * self.reward_accuracy_ - 1.0)
-            left, right = regular["left"].to_numpy(), regular["right"].to_numpy()
-            predicted_left = self._scores(left) > self._scores(right)
-            agrees = (regular["label"].to_numpy() == left) == predicted_left
-            workers.append(regular["worker"].to_numpy())
-            correct.append(np.where(agrees, weight, 0.0))
-            evidence = [np.ones(len(golden)), np.full(len(regular), weight)]
-        else:
-            evidence = [np.ones(len(golden))]
-        workers, correct, evidence = map(np.concatenate, (workers, correct, evidence))
-        if workers.size:
-            self.buyer.update_quality(workers, correct, evidence - correct)
-
-    def _training_pairs(self, regular: pd.DataFrame) -> pd.DataFrame:
-        if regular.empty:
-            return pd.DataFrame(columns=["prompt", "chosen", "rejected"])
-        crowd = regular[list(LABEL_COLUMNS)]
-        if self.config.buyer.aggregation == "dawid_skene":
-            history = self._log.frame(golden=False)
-            fitted = PairwiseDawidSkene().fit(history[list(LABEL_COLUMNS)])
-            this_round = pd.MultiIndex.from_frame(majority_input_pairs(crowd))
-            decided = fitted.labels_.set_index(["left", "right"]).reindex(this_round).dropna()
-            votes = decided.reset_index()
-        else:
-            votes = majority_vote(crowd)
-        winners = votes["label"].to_numpy()
-        left, right = votes["left"].to_numpy(), votes["right"].to_numpy()
-        return oriented_pairs(self.corpus, left, right, winners == left)
-
-    def _record_transactions(self, asks, values, outcome) -> pd.DataFrame:
-        traded = np.flatnonzero((outcome.allocation > 0) | (outcome.payments != 0))
-        rows = pd.DataFrame(
-            {
-                "round": self.round_,
-                "annotator": self._ids[traded],
-                "units": outcome.allocation[traded],
-                "ask": asks[traded],
-                "payment": outcome.payments[traded],
-                "cost": self._costs[traded],
-                "value": values[traded],
-                "skill": self._skills[traded],
-            },
-            columns=list(metrics.TRANSACTION_COLUMNS),
-        )
-        for row in rows.to_dict("records"):
-            self.datacollector.add_table_row("transactions", row)
-        return rows
-
-    def _round_metrics(self, transactions, regular, values, demand) -> dict[str, float]:
-        first_best = metrics.max_welfare(values, self._costs, self._capacities, demand)
-        realised = metrics.welfare(transactions)
-        spend = metrics.spend(transactions)
-        skills = pd.Series(self._skills, index=self._ids)
-        return {
-            "round": self.round_,
-            "spend": spend,
-            "cumulative_spend": self.buyer.spent_,
-            "labels": metrics.labels_bought(transactions),
-            "label_accuracy": float(regular["correct"].mean()) if len(regular) else float("nan"),
-            "reward_accuracy": self.reward_accuracy_,
-            "accuracy_per_dollar": metrics.accuracy_per_dollar(
-                self.reward_accuracy_, self.buyer.spent_
-            ),
-            "buyer_utility": metrics.buyer_utility(transactions),
-            "seller_surplus": metrics.seller_surplus(transactions),
-            "welfare": realised,
-            "efficiency": metrics.allocative_efficiency(realised, first_best),
-            "overpayment": metrics.overpayment(transactions),
-            "top_skill_spend_share": metrics.top_skill_spend_share(transactions, skills),
-            "cycle_rate": self._log.cycle_rate(),
-            "mean_value": float(np.mean(values)),
-        }
 
     # ------------------------------------------------------------------ results
 
@@ -365,31 +315,6 @@ class MarketModel(mesa.Model):
         }
 
 
-ROUND_METRICS = (
-    "round",
-    "spend",
-    "cumulative_spend",
-    "labels",
-    "label_accuracy",
-    "reward_accuracy",
-    "accuracy_per_dollar",
-    "buyer_utility",
-    "seller_surplus",
-    "welfare",
-    "efficiency",
-    "overpayment",
-    "top_skill_spend_share",
-    "cycle_rate",
-    "mean_value",
-)
-
 
 def _reporter(key: str):
     return lambda model: model._last_row[key]
-
-
-def majority_input_pairs(crowd: pd.DataFrame) -> pd.DataFrame:
-    """The distinct unordered pairs of ``crowd`` in canonical (sorted) orientation."""
-    low = np.minimum(crowd["left"].to_numpy(), crowd["right"].to_numpy())
-    high = np.maximum(crowd["left"].to_numpy(), crowd["right"].to_numpy())
-    return pd.DataFrame({"left": low, "right": high}).drop_duplicates()

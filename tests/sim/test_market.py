@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from mechanisms import available_mechanisms
-from sim.assignment import deal_slots
 from sim.config import MarketConfig, mechanism_from_config
 from sim.market import MarketModel
 
@@ -143,16 +142,3 @@ def test_feedback_shifts_spend_to_skilled_annotators_under_vcg(seed):
     assert on[-3:].mean() > on[0] + 0.2
     assert on[-3:].mean() > off[-3:].mean() + 0.2
     assert off[-3:].mean() <= off[0] + 0.05
-
-
-def test_deal_slots_uses_every_label_and_never_repeats_a_seller_on_an_item():
-    rng = np.random.default_rng(0)
-    for _ in range(200):
-        allocation = rng.integers(0, 5, size=rng.integers(1, 8))
-        per_item = int(rng.integers(1, 4))
-        slots = deal_slots(allocation, per_item, float(rng.uniform(0, 0.5)), rng)
-        assert slots.regular_seller.size + slots.golden_seller.size == allocation.sum()
-        assert slots.regular_seller.size == slots.n_items * per_item
-        seen = set(zip(slots.regular_item, slots.regular_seller, strict=True))
-        if allocation.max() <= slots.n_items:
-            assert len(seen) == slots.regular_seller.size
