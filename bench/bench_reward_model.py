@@ -118,8 +118,8 @@ def time_ours(train, test, settings, **options) -> dict:
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     return {
         "seconds": seconds,
-        "pairs_per_s": len(train) * model.epochs / seconds,
-        "pairs_per_cpu_s": len(train) * model.epochs / cpu,
+        "pairs_per_s": len(train) * model.settings.epochs / seconds,
+        "pairs_per_cpu_s": len(train) * model.settings.epochs / cpu,
         "accuracy": model.accuracy(test),
         "model": model,
     }
@@ -209,11 +209,11 @@ def met_target(ours: dict, trl: dict) -> bool:
 
 def padding_gain(model: RewardModel, train: pd.DataFrame, batches: int = 6) -> dict:
     """Forward+backward seconds per batch padded to the batch's longest text vs max_length."""
-    tokenizer = model._tokenizer
+    tokenizer = model._encoder.tokenizer
     rng = np.random.default_rng(0)
     timings = {"dynamic": 0.0, "max_length": 0.0}
     for _ in range(batches):
-        rows = train.iloc[rng.choice(len(train), model.batch_size, replace=False)]
+        rows = train.iloc[rng.choice(len(train), model.settings.batch_size, replace=False)]
         prompts = list(rows["prompt"]) * 2
         responses = list(rows["chosen"]) + list(rows["rejected"])
         for name, padding in (("dynamic", True), ("max_length", "max_length")):
@@ -221,7 +221,7 @@ def padding_gain(model: RewardModel, train: pd.DataFrame, batches: int = 6) -> d
                 prompts,
                 responses,
                 truncation="longest_first",
-                max_length=model.max_length,
+                max_length=model.settings.max_length,
                 padding=padding,
                 return_tensors="pt",
             )
@@ -237,11 +237,11 @@ def tokenisation_seconds(model: RewardModel, train: pd.DataFrame) -> float:
     """What tokenising every pair's two texts once more (one epoch without the cache) costs."""
     start = time.perf_counter()
     for column in ("chosen", "rejected"):
-        model._tokenizer(
+        model._encoder.tokenizer(
             list(train["prompt"]),
             list(train[column]),
             truncation="longest_first",
-            max_length=model.max_length,
+            max_length=model.settings.max_length,
         )
     return time.perf_counter() - start
 
@@ -250,10 +250,10 @@ def naive_eval_seconds(model: RewardModel, test: pd.DataFrame) -> float:
     """Evaluation with autograd on, both sides of every pair encoded, unsorted batches."""
     keys_chosen = list(zip(test["prompt"], test["chosen"], strict=True))
     keys_rejected = list(zip(test["prompt"], test["rejected"], strict=True))
-    model._tokenize_missing(keys_chosen + keys_rejected)
+    model._encoder.tokenize_missing(keys_chosen + keys_rejected)
     start = time.perf_counter()
-    for begin in range(0, len(test), model.eval_batch_size // 2):
-        end = begin + model.eval_batch_size // 2
+    for begin in range(0, len(test), model.settings.eval_batch_size // 2):
+        end = begin + model.settings.eval_batch_size // 2
         model._rewards(keys_chosen[begin:end] + keys_rejected[begin:end]).detach()
     return time.perf_counter() - start
 
@@ -314,7 +314,7 @@ def smollm2_figures(train, test, settings) -> list[tuple[str, dict]]:
             {
                 "pairs": len(train),
                 "load_s": load,
-                "pairs_per_s": len(train) * head.epochs / seconds,
+                "pairs_per_s": len(train) * head.settings.epochs / seconds,
                 "accuracy": head.accuracy(small_test),
             },
         )
@@ -436,7 +436,7 @@ def main() -> None:
     market = sets["labels"]
     head = time_ours(market, test, {**settings, "mode": "head", "epochs": None})
     head_line = (
-        f"- head mode (frozen MiniLM, cached embeddings, {head['model'].epochs} epochs, "
+        f"- head mode (frozen MiniLM, cached embeddings, {head['model'].settings.epochs} epochs, "
         f"learning rate 1e-2): {head['pairs_per_s']:.0f} pairs/s including embedding, "
         f"held-out accuracy {head['accuracy']:.3f}"
     )

@@ -126,7 +126,7 @@ def backbone_config(source: BackboneSource) -> PretrainedConfig:
         config = AutoConfig.from_pretrained(source.path, **source.from_pretrained_kwargs())
     except (OSError, ValueError, KeyError) as error:
         raise BackboneError(
-            f"cannot read the model config in {source.path} ({_one_line(error)}); give a "
+            f"cannot read the model config in {source.path} ({one_line(error)}); give a "
             "folder that transformers' save_pretrained wrote"
         ) from None
     named = getattr(config, "transformers_weights", None)
@@ -229,5 +229,6 @@ def _usable_folder(folder: Path) -> Path:
     return folder
 
 
-def _one_line(error: Exception) -> str:
+def one_line(error: Exception) -> str:
+    """``error``'s message on one line, for messages that quote it."""
     return " ".join(str(error).split())

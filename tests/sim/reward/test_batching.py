@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from sim.corpus import DEFAULT_TARGET_WEIGHTS, builtin_corpus, to_trl
 from sim.reward import RewardModel, length_passes
+from sim.reward.batching import epoch_batches
 
 BATCH_SWITCHES = ("deduplicate_texts", "sort_by_length")
 
@@ -101,18 +102,21 @@ def test_batches_keep_each_comparisons_labels_together(corpus):
     pairs = repeated_labels(prompt_groups(corpus, n_prompts=6, per_prompt=4, seed=0), times=3)
     chosen = list(zip(pairs["prompt"], pairs["chosen"], strict=True))
     rejected = list(zip(pairs["prompt"], pairs["rejected"], strict=True))
-    grouped = RewardModel(
-        mode="head", batch_size=16, seed=0, group_comparisons=True, progress=False
-    )
-    epochs = [grouped._batches(chosen, rejected) for _ in range(2)]
+    generator = torch.Generator().manual_seed(0)
+    epochs = [
+        epoch_batches(chosen, rejected, batch_size=16, group_comparisons=True, generator=generator)
+        for _ in range(2)
+    ]
     for batches in epochs:
         assert sorted(np.concatenate(batches).tolist()) == list(range(len(pairs)))
         assert [len(b) for b in batches] == [16] * 4 + [8]
         # A cut between batches splits at most one comparison's labels.
         assert split_comparisons(pairs, batches) <= len(batches) - 1
     assert not all(np.array_equal(a, b) for a, b in zip(*epochs, strict=True))
-    plain = RewardModel(mode="head", batch_size=16, seed=0, group_comparisons=False, progress=False)
-    assert split_comparisons(pairs, plain._batches(chosen, rejected)) > len(epochs[0])
+    plain = epoch_batches(
+        chosen, rejected, batch_size=16, group_comparisons=False, generator=generator
+    )
+    assert split_comparisons(pairs, plain) > len(epochs[0])
 
 
 def test_throughput_steps_leave_rewards_and_gradients_unchanged(corpus):
@@ -121,19 +125,16 @@ def test_throughput_steps_leave_rewards_and_gradients_unchanged(corpus):
     keys = list(zip(pairs["prompt"], pairs["chosen"], strict=True))
     keys += list(zip(pairs["prompt"], pairs["rejected"], strict=True))
     keys += keys[:5]
-    model = RewardModel(mode="finetune", seed=0, progress=False)
-    model._tokenize_missing(keys)
     loss_weights = torch.linspace(-1.0, 2.0, len(keys))
     results = {}
     for on in itertools.product([False, True], repeat=len(BATCH_SWITCHES)):
-        for name, value in zip(BATCH_SWITCHES, on, strict=True):
-            setattr(model, name, value)
+        switches = dict(zip(BATCH_SWITCHES, on, strict=True))
+        model = RewardModel(mode="finetune", seed=0, progress=False, **switches)
+        model._encoder.tokenize_missing(keys)
         rewards = model._batch_rewards(keys)
         (rewards @ loss_weights).backward()
         grads = [p.grad.clone() for p in model.network.parameters()]
         grads += [p.grad.clone() for p in model.head.parameters()]
-        model.network.zero_grad(set_to_none=True)
-        model.head.zero_grad(set_to_none=True)
         results[on] = (rewards.detach(), grads)
     reference_rewards, reference_grads = results[(False, False)]
     for rewards, grads in results.values():

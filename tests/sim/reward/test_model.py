@@ -229,8 +229,8 @@ def test_save_load_round_trips_scores_exactly(tmp_path, tiny_pairs, mode):
     loaded = RewardModel.load(tmp_path / "ckpt", progress=False)
     np.testing.assert_array_equal(loaded.score(prompts, texts), model.score(prompts, texts))
     assert loaded.n_pairs_fitted_ == 16
-    assert loaded.mode == mode
-    assert loaded.group_comparisons  # a setting that changes what further fits learn
+    assert loaded.settings.mode == mode
+    assert loaded.settings.group_comparisons  # a setting that changes what further fits learn
 
 
 def test_missing_or_corrupted_checkpoint_errors_name_the_file(tmp_path, tiny_pairs):

@@ -3,7 +3,7 @@ before any weight loads, and a backbone is found only locally and only as safete
 refusal is a one-line ``SettingError`` (a ``ValueError``) that starts with the setting's name.
 """
 
-import inspect
+import dataclasses
 import json
 from pathlib import Path
 
@@ -11,9 +11,9 @@ import pytest
 import torch
 import transformers
 
-from sim.reward import RewardModel, SettingError, check_settings
+from sim.reward import RewardModel, RewardSettings, SettingError, check_settings
 from sim.reward.backbones import resolve_backbone
-from sim.reward.model import SETTINGS
+from sim.reward.settings import RUNTIME_SETTINGS, SAVED_SETTINGS, SETTINGS
 
 MINILM_FOLDER = Path(resolve_backbone("minilm").path)
 
@@ -42,7 +42,9 @@ def no_loading(monkeypatch):
 
 
 def test_every_constructor_argument_is_a_known_setting():
-    assert set(inspect.signature(RewardModel).parameters) == set(SETTINGS)
+    fields = {f.name for f in dataclasses.fields(RewardSettings)}
+    assert set(SAVED_SETTINGS) | set(RUNTIME_SETTINGS) == fields == set(SETTINGS)
+    assert not set(SAVED_SETTINGS) & set(RUNTIME_SETTINGS)
 
 
 @pytest.mark.parametrize(
