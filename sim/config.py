@@ -17,6 +17,8 @@ from agents.distributions import frozen_distribution
 from agents.population import PopulationSpec
 from mechanisms.registry import UnknownMechanismError, get_mechanism
 from sim.corpus import ATTRIBUTES, DEFAULT_TARGET_WEIGHTS
+from sim.reward import RewardSettings, SettingError, check_settings
+from sim.reward.settings import MODES, OBJECTIVES
 
 
 class ConfigError(ValueError):
@@ -112,19 +114,35 @@ class BuyerConfig(_Section):
         return weights
 
 
+_REWARD = RewardSettings()
+
+
 class RewardModelConfig(_Section):
-    backbone: str = "minilm"
-    mode: Literal["finetune", "head"] = "finetune"
+    """The reward model: the fields, meaning and defaults of ``RewardSettings`` (the seed and
+    progress bar come from the market), and how many held-out pairs measure it."""
+
+    backbone: str = _REWARD.backbone
+    mode: Literal[MODES] = _REWARD.mode
     epochs: int | None = Field(
-        None, ge=1, le=100, description="per round; None: 1 (finetune) or 10 (head)"
+        _REWARD.epochs, ge=1, le=100, description="per round; None: the mode's DEFAULT_EPOCHS"
     )
-    batch_size: int = Field(16, ge=1)
+    batch_size: int = Field(_REWARD.batch_size, ge=1)
     learning_rate: float | None = Field(
-        None, gt=0, description="None: 1e-4 (finetune) or 1e-2 (head)"
+        _REWARD.learning_rate, gt=0, description="None: the mode's DEFAULT_LEARNING_RATE"
     )
-    max_length: int = Field(128, ge=8, le=2048)
+    max_length: int = Field(_REWARD.max_length, ge=8, le=2048)
+    objective: Literal[OBJECTIVES] = _REWARD.objective
+    beta: float = Field(_REWARD.beta, gt=0, description="DPO temperature")
+    group_comparisons: bool = _REWARD.group_comparisons
     eval_pairs: int = Field(300, ge=10, description="held-out gold pairs for reward accuracy")
-    torch_threads: int | None = Field(None, ge=1, description="None: a default for this machine")
+    torch_threads: int | None = Field(
+        _REWARD.torch_threads, ge=1, description="None: a default for this machine"
+    )
+
+    def to_settings(self, seed: int, progress: bool) -> RewardSettings:
+        """The reward model's settings, with the market's ``seed`` and ``progress``."""
+        fields = self.model_dump(exclude={"eval_pairs"})
+        return RewardSettings(**fields, seed=seed, progress=progress)
 
 
 class MarketConfig(_Section):
@@ -170,8 +188,6 @@ def _mechanism_params(params: dict[str, Any]) -> dict[str, Any]:
 def _check_reward_model(section: RewardModelConfig) -> None:
     """What ``RewardModel`` itself refuses (e.g. ``max_length`` beyond the backbone's
     positions), named as a config field; cached, as reading a backbone's config can be slow."""
-    from sim.reward import SettingError, check_settings
-
     settings = section.model_dump(exclude={"eval_pairs"})
     try:
         check_settings(**settings)

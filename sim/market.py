@@ -116,17 +116,8 @@ class MarketModel(mesa.Model):
             capacities=np.array([a.capacity for a in self.sellers]),
         )
         self._split_pairs()
-        rm = config.reward_model
         self.reward_model = reward_model or RewardModel(
-            backbone=rm.backbone,
-            mode=rm.mode,
-            learning_rate=rm.learning_rate,
-            epochs=rm.epochs,
-            batch_size=rm.batch_size,
-            max_length=rm.max_length,
-            seed=config.seed,
-            torch_threads=rm.torch_threads,
-            progress=progress,
+            config.reward_model.to_settings(seed=config.seed, progress=progress)
         )
         self.reward_accuracy_ = float("nan")
         self.round_ = 0

@@ -11,6 +11,7 @@ import pytest
 import torch
 import transformers
 
+from sim.config import ConfigError, MarketConfig, RewardModelConfig
 from sim.reward import RewardModel, RewardSettings, SettingError, check_settings
 from sim.reward.backbones import resolve_backbone
 from sim.reward.settings import RUNTIME_SETTINGS, SAVED_SETTINGS, SETTINGS
@@ -76,6 +77,15 @@ def test_every_constructor_argument_is_a_known_setting():
 def test_out_of_range_settings_are_refused_by_name(field, value):
     for build in (RewardModel, check_settings):
         _refused(build, field, **{field: value})
+
+
+def test_a_config_table_builds_the_settings_it_names():
+    assert RewardModelConfig().to_settings(seed=0, progress=True) == RewardSettings()
+    table = {"mode": "head", "epochs": 3, "beta": 0.2, "group_comparisons": True}
+    built = RewardModelConfig(**table).to_settings(seed=7, progress=False)
+    assert built == RewardSettings(**table, seed=7, progress=False)
+    with pytest.raises(ConfigError, match=r"^reward_model\.objective: .*causal"):
+        MarketConfig.from_dict({"reward_model": {"objective": "dpo"}})
 
 
 def test_dpo_needs_a_causal_backbone():
