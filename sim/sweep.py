@@ -9,10 +9,15 @@ Dask workers on other machines need no shared file system.
 - ``serial``: one run after another in this process.
 - ``processes``: ``concurrent.futures.ProcessPoolExecutor`` with ``workers`` processes
   started by ``spawn`` (a forked copy of a process that has used torch's thread pools can
-  deadlock), each single-threaded (``SINGLE_THREAD_ENVIRONMENT``).
-- ``dask``: ``dask.distributed``; with no ``scheduler`` an embedded ``LocalCluster`` of
-  ``workers`` single-threaded processes, else ``Client(scheduler)`` on an existing cluster
-  whose workers have prefmarket installed.
+  deadlock), each single-threaded (``SINGLE_THREAD_ENVIRONMENT``). A worker ends itself
+  when the sweep process dies (:func:`_exit_with_parent`), so ``kill -9`` leaves none behind.
+- ``dask``: ``dask.distributed``; with no ``scheduler`` an embedded ``LocalCluster`` (see
+  :func:`dask_client`), else ``Client(scheduler)`` on an existing cluster whose workers
+  have prefmarket installed.
+
+Order of a sweep: check the arguments and the size, build and validate every run, check
+that ``--out`` can be a folder, start the executor (connect to the scheduler), and only
+then lock the store and write the plan, so a sweep that cannot start writes nothing.
 """
 
 from __future__ import annotations
@@ -20,9 +25,10 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Literal
@@ -32,7 +38,7 @@ from tqdm.auto import tqdm
 
 from sim.config import MarketConfig
 from sim.result_store import ResultStore
-from sim.sweep_config import RunSpec, SweepConfig
+from sim.sweep_config import MAX_RUNS, RunSpec, SweepConfig
 
 EXECUTORS = ("serial", "processes", "dask")
 SINGLE_THREAD_ENVIRONMENT = {
@@ -42,8 +48,10 @@ SINGLE_THREAD_ENVIRONMENT = {
     "TOKENIZERS_PARALLELISM": "false",
 }
 """Environment of local worker processes: one thread each for the BLAS and OpenMP pools and
-the tokenizer, as ``dask.distributed`` sets for its own workers, so that ``workers``
-processes use ``workers`` cores rather than competing for them."""
+the tokenizer, so that ``workers`` processes use ``workers`` cores rather than competing
+for them."""
+PARENT_POLL_S = 0.5
+"""How often a local worker checks that the sweep process that started it is alive."""
 Executor = Literal["serial", "processes", "dask"]
 
 
@@ -59,14 +67,23 @@ class RunResult:
     elapsed_s: float = 0.0
 
 
+Execute = Callable[[list[RunSpec]], Iterator[RunResult]]
+"""What an executor yields once started: run these specs, give results as they finish."""
+
+
 @dataclass
 class SweepCounts:
-    """How a sweep invocation went: runs computed, found already stored, and failed."""
+    """How a sweep invocation went: runs computed, found already stored, and failed.
+
+    ``invalid`` maps the key of each stored run file found invalid (and so run again) to
+    what was wrong with it.
+    """
 
     done: int = 0
     skipped: int = 0
     failed: int = 0
     failed_keys: list[str] = field(default_factory=list)
+    invalid: dict[str, str] = field(default_factory=dict)
 
 
 def execute_run(key: str, config: MarketConfig) -> RunResult:
@@ -98,6 +115,7 @@ def run_sweep(
     scheduler: str | None = None,
     progress: bool = True,
     source: str | None = None,
+    max_runs: int | None = MAX_RUNS,
 ) -> SweepCounts:
     """Run every run of ``sweep`` not yet in ``store`` and store each result as it arrives.
 
@@ -105,16 +123,24 @@ def run_sweep(
     ----------
     sweep : SweepConfig
     store : ResultStore
-        Holds finished runs; those are skipped. Failed runs are run again.
+        Holds finished runs; those are skipped. Failed runs, and runs whose stored file
+        is invalid, are run again.
     executor : {"serial", "processes", "dask"}
     workers : int
         Processes for ``processes`` and for the embedded Dask ``LocalCluster``.
     scheduler : str, optional
-        Address of an existing Dask scheduler (``tcp://host:8786``); only with ``dask``.
+        Address of an existing Dask scheduler (``tls://host:8786``); only with ``dask``.
     progress : bool
         Show a progress bar over runs.
     source : str, optional
         Where the sweep came from (a file path), recorded in the plan.
+    max_runs : int, optional
+        Refuse a sweep that plans more runs (None: no limit).
+
+    Raises
+    ------
+    ValueError
+        One line naming the argument or axis at fault, before anything is written.
     """
     if executor not in EXECUTORS:
         raise ValueError(f"--executor: {executor!r} is not one of {', '.join(EXECUTORS)}")
@@ -122,15 +148,22 @@ def run_sweep(
         raise ValueError(f"--workers: got {workers}; give at least 1")
     if scheduler is not None and executor != "dask":
         raise ValueError("--scheduler: only used with --executor dask; add it or drop --scheduler")
+    if max_runs is not None and sweep.run_count > max_runs:
+        raise ValueError(
+            f"--max-runs: the sweep plans {sweep.run_count:,} runs ({sweep.n_points:,} axis "
+            f"points x {sweep.seeds:,} seeds), above the limit of {max_runs:,}; shrink the "
+            f"grid, sample.n or seeds, or pass --max-runs {sweep.run_count}"
+        )
     specs = sweep.resolve()
-    counts = SweepCounts()
-    with store.writing():
+    store.check_writable()
+    finished, invalid = store.check_runs(spec.key for spec in specs)
+    pending = [spec for spec in specs if spec.key not in finished]
+    counts = SweepCounts(skipped=len(specs) - len(pending), invalid=invalid)
+    by_key = {spec.key: spec for spec in pending}
+    start = _START[executor if pending else "serial"]
+    with start(workers, scheduler) as execute, store.writing():
         store.write_plan(_plan(sweep, specs, source))
-        finished = store.finished_keys()
-        pending = [spec for spec in specs if spec.key not in finished]
-        counts.skipped = len(specs) - len(pending)
-        by_key = {spec.key: spec for spec in pending}
-        results = _EXECUTE[executor](pending, workers, scheduler)
+        results = execute(pending)
         for result in tqdm(results, total=len(pending), desc="runs", disable=not progress):
             spec = by_key[result.key]
             if result.rounds is None:
@@ -186,71 +219,181 @@ def _crashed(key: str, exc: BaseException) -> RunResult:
     return RunResult(key, error=type(exc).__name__, message=str(exc) or "the worker died")
 
 
-def _serial(specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator[RunResult]:
-    for spec in specs:
-        yield execute_run(spec.key, spec.config)
+# ---------------------------------------------------------------------- executors
+# Each starts its workers (or connects) on entry and yields ``execute(specs)``, an
+# iterator of results in the order they finish.
 
 
-def _processes(specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator[RunResult]:
-    if not specs:
-        return
+@contextlib.contextmanager
+def _serial(workers: int, scheduler: str | None) -> Iterator[Execute]:
+    yield lambda specs: (execute_run(spec.key, spec.config) for spec in specs)
+
+
+@contextlib.contextmanager
+def _processes(workers: int, scheduler: str | None) -> Iterator[Execute]:
     context = multiprocessing.get_context("spawn")
-    with (
-        _environment(SINGLE_THREAD_ENVIRONMENT),
-        ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
-    ):
-        futures = {pool.submit(execute_run, spec.key, spec.config): spec.key for spec in specs}
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except Exception as exc:
-                yield _crashed(futures[future], exc)
+    with _environment(SINGLE_THREAD_ENVIRONMENT):
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
+        )
+        try:
+            yield lambda specs: _pool_results(pool, specs)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _pool_results(pool: ProcessPoolExecutor, specs: list[RunSpec]) -> Iterator[RunResult]:
+    futures = {pool.submit(execute_run, spec.key, spec.config): spec.key for spec in specs}
+    for future in as_completed(futures):
+        try:
+            yield future.result()
+        except Exception as exc:
+            yield _crashed(futures[future], exc)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker process as soon as ``parent`` (the sweep process) is gone.
+
+    A process whose parent dies is re-parented, so ``os.getppid()`` changes; a daemon
+    thread polls it every ``PARENT_POLL_S`` and then exits the process at once (its run
+    could not be stored anyway). Unlike Linux's ``PR_SET_PDEATHSIG`` this works on any
+    POSIX system and whichever thread of the parent started the worker.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 @contextlib.contextmanager
 def _environment(values: dict[str, str]) -> Iterator[None]:
-    """Set environment variables (inherited by processes started meanwhile), then restore."""
-    before = {name: os.environ.get(name) for name in values}
+    """Set environment variables (inherited by processes started meanwhile); on exit put
+    the environment back as it was, undoing what libraries changed meanwhile too."""
+    before = dict(os.environ)
     os.environ.update(values)
     try:
         yield
     finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        for name in set(os.environ) - set(before):
+            del os.environ[name]
+        os.environ.update(before)
 
 
-def _dask(specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator[RunResult]:
+@contextlib.contextmanager
+def _dask(workers: int, scheduler: str | None) -> Iterator[Execute]:
+    with dask_client(workers, scheduler) as client:
+        yield lambda specs: _dask_results(client, specs)
+
+
+def _dask_results(client, specs: list[RunSpec]) -> Iterator[RunResult]:
     from dask import distributed
 
-    if not specs:
-        return
-    with contextlib.ExitStack() as stack:
-        if scheduler is None:
-            target = stack.enter_context(
-                distributed.LocalCluster(
-                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-                )
-            )
-        else:
-            target = scheduler
+    futures = client.map(
+        execute_run,
+        [spec.key for spec in specs],
+        [spec.config for spec in specs],
+        key=[f"run-{spec.key}" for spec in specs],
+        pure=False,
+    )
+    keys = {future: spec.key for future, spec in zip(futures, specs, strict=True)}
+    del futures
+    for future in distributed.as_completed(keys):
+        key = keys.pop(future)
         try:
-            client = stack.enter_context(distributed.Client(target, timeout="30s"))
-        except (OSError, TimeoutError) as exc:
-            raise ValueError(f"--scheduler: cannot reach {scheduler} ({exc})") from None
-        futures = {
-            client.submit(
-                execute_run, spec.key, spec.config, key=f"run-{spec.key}", pure=False
-            ): spec.key
-            for spec in specs
-        }
-        for future in distributed.as_completed(futures):
-            try:
-                yield future.result()
-            except Exception as exc:
-                yield _crashed(futures[future], exc)
+            yield future.result()
+        except Exception as exc:
+            yield _crashed(key, exc)
+        future.release()
 
 
-_EXECUTE = {"serial": _serial, "processes": _processes, "dask": _dask}
+EMBEDDED_DASK_CONFIG = {
+    # Nothing is served over HTTP, even in the moment before the servers are stopped.
+    "distributed.scheduler.http.routes": [],
+    "distributed.worker.http.routes": [],
+    # Every worker, and one the nanny restarts, runs ``dask_setup`` below.
+    "distributed.worker.preload": ["sim.sweep"],
+    # Dask's statistical profiler samples the running task's stack 100 times a second; on
+    # the sweep bench's runs its thread took a quarter as much CPU again as the run.
+    "distributed.worker.profile.enabled": False,
+    "distributed.nanny.pre-spawn-environ": {
+        **SINGLE_THREAD_ENVIRONMENT,
+        # Dask's default 65536 makes glibc hand freed memory back at once, so torch's
+        # large temporary tensors are mapped and unmapped again on every step (a tenth
+        # more CPU per run on the bench).
+        "MALLOC_TRIM_THRESHOLD_": None,
+    },
+}
+"""Dask settings of the embedded cluster (merged into ``dask.config`` while it starts)."""
+
+
+@contextlib.contextmanager
+def dask_client(workers: int, scheduler: str | None = None) -> Iterator[object]:
+    """A ``distributed.Client``: to ``scheduler``, else to a new embedded ``LocalCluster``.
+
+    The embedded cluster has ``workers`` single-threaded worker processes on 127.0.0.1
+    and is closed to other local processes: its scheduler, nannies and workers speak TLS
+    with a throw-away certificate (``Security.temporary()``), which only this client
+    holds, so a plain or certificate-less client is refused; and no HTTP server listens
+    (Dask starts one on the scheduler, at 8787, and on every worker even without a
+    dashboard; they serve nothing and are stopped at once). Its workers end with this
+    process, as Dask's do. With ``scheduler``, security is the cluster's: give a
+    ``tls://`` address and a Dask ``Security`` config (see the README); the connection
+    waits ``distributed.comm.timeouts.connect`` (30 s by default).
+
+    Raises
+    ------
+    ValueError
+        ``--scheduler`` cannot be reached, or TLS needs the ``cryptography`` package.
+    """
+    import dask
+    from dask import distributed
+    from distributed.security import Security
+
+    if scheduler is not None:
+        try:
+            client = distributed.Client(scheduler)
+        except Exception as exc:
+            raise ValueError(
+                f"--scheduler: cannot connect to {scheduler} ({type(exc).__name__}: {exc}); "
+                "check the address, and for tls:// the Security config (README)"
+            ) from None
+        with client:
+            yield client
+        return
+    try:
+        security = Security.temporary()
+    except ImportError:
+        raise ValueError(
+            "--executor dask: the embedded cluster needs the cryptography package for TLS; "
+            "pip install cryptography"
+        ) from None
+    with (
+        _environment({}),  # undoes the nanny's copy of pre-spawn-environ into os.environ
+        dask.config.set(EMBEDDED_DASK_CONFIG),
+        distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            security=security,
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        cluster.scheduler.http_server.stop()
+        yield client
+
+
+def dask_setup(worker) -> None:
+    """Preload hook of the embedded cluster's workers (``distributed.worker.preload``),
+    run in each as it starts (a restarted one too): stop its HTTP server."""
+    worker.http_server.stop()
+
+
+_START = {"serial": _serial, "processes": _processes, "dask": _dask}

@@ -277,9 +277,12 @@ def run_key(config: MarketConfig) -> str:
 
     The config holds the run's seed, so the key names exactly one computation.
     """
-    canonical = json.dumps(
-        config.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), allow_nan=False
-    )
+    return config_key(config.model_dump(mode="json"))
+
+
+def config_key(config: dict[str, Any]) -> str:
+    """:func:`run_key` of a config given as its JSON data (e.g. read back from a run file)."""
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

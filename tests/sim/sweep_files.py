@@ -35,3 +35,32 @@ def write_sweep(folder: Path, text: str, name: str = "sweep.toml") -> Path:
     path = folder / name
     path.write_text(text)
     return path
+
+
+TWO_BY_TWO = (
+    "seeds = 2\nseed = 3\n"
+    + TINY_BASE
+    + """
+[grid]
+mechanism.name = ["vcg", "first_price"]
+"""
+)
+"""2 mechanisms x 2 seeds = 4 runs (stored in a blink with :func:`instant_run`)."""
+
+
+def instant_run(key: str, config):
+    """A stand-in for ``sim.sweep.execute_run`` that skips the market: a ``rounds`` table
+    with every column of the real one, filled from the run's seed. For tests of the store
+    and the commands, where what a market computes does not matter."""
+    import numpy as np
+    import pandas as pd
+
+    from sim.market import ROUND_METRICS
+    from sim.sweep import RunResult
+
+    rng = np.random.default_rng(config.seed)
+    rounds = config.buyer.rounds
+    table = pd.DataFrame({name: rng.random(rounds) for name in ROUND_METRICS})
+    table["round"] = np.arange(rounds)
+    table["spend"] = table["cumulative_spend"] = np.linspace(1.0, config.buyer.budget, rounds)
+    return RunResult(key, rounds=table)

@@ -33,7 +33,7 @@ def invoke(*args: str):
 
 
 def stored(store_dir) -> pd.DataFrame:
-    runs = ResultStore(store_dir).load_runs()
+    runs = ResultStore(store_dir).load_runs().rounds
     return runs.sort_values(["run_key", "round"]).reset_index(drop=True)
 
 
@@ -84,14 +84,14 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
     assert result.exit_code == 1
     assert "3 runs: 2 done, 0 skipped (already stored), 1 failed" in result.stdout
     store = ResultStore(out)
-    assert set(store.load_runs()["mechanism"]) == {"first_price", "vcg"}
+    assert set(store.load_runs().rounds["mechanism"]) == {"first_price", "vcg"}
     failures = list((out / "failures").glob("*.json"))
     assert len(failures) == 1
     record = json.loads(failures[0].read_text())
     assert record["error"] == "RuntimeError"
     assert "fails on purpose" in record["message"]
     assert record["config"]["mechanism"]["name"].endswith(":RaisingMechanism")
-    assert failures[0].stem not in store.finished_keys()
+    assert failures[0].stem not in store.stored_keys()
 
     again = invoke("sweep", sweep_file, "--out", out, "--no-progress")
     assert "3 runs: 0 done, 2 skipped (already stored), 1 failed" in again.stdout  # retried
