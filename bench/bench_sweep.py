@@ -1,7 +1,8 @@
 """Wall time of one sweep run serially, on 2 local processes and on a 2-worker Dask LocalCluster.
 
 Run: ``python bench/bench_sweep.py [--runs-per-mechanism 10]`` from the repository root.
-Prints a Markdown table and the load average before and after.
+Prints a Markdown table (wall time, and beside it the CPU time of this process and its
+worker processes) and the load average before and after.
 
 The sweep: 4 mechanisms (vcg, uniform_price, first_price, budget_feasible) x 10 seeds =
 40 runs of a small head-mode market (12 annotators of capacity 4, 3 rounds of 16 labels,
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import sys
 import tempfile
 import time
@@ -52,17 +54,22 @@ def main() -> None:
     execute_run(warm.key, warm.config)
 
     load_before = os.getloadavg()
-    seconds, stores = {}, {}
+    seconds, cpu_seconds, stores = {}, {}, {}
     with tempfile.TemporaryDirectory() as scratch:
         for executor in EXECUTORS:
             store = ResultStore(Path(scratch) / executor)
+            cpu_before = _cpu_seconds()
             start = time.perf_counter()
             counts = run_sweep(sweep, store, executor=executor, workers=WORKERS, progress=False)
             seconds[executor] = time.perf_counter() - start
+            cpu_seconds[executor] = _cpu_seconds() - cpu_before
             if counts.done != n_runs:
                 raise SystemExit(f"{executor}: {counts.failed} of {n_runs} runs failed")
-            stores[executor] = store.load_runs().sort_values(["run_key", "round"])
-            print(f"{executor}: {seconds[executor]:.1f} s", file=sys.stderr)
+            stores[executor] = store.load_runs().rounds.sort_values(["run_key", "round"])
+            print(
+                f"{executor}: {seconds[executor]:.1f} s wall, {cpu_seconds[executor]:.1f} s CPU",
+                file=sys.stderr,
+            )
     load_after = os.getloadavg()
     for executor in EXECUTORS[1:]:
         pd.testing.assert_frame_equal(
@@ -75,14 +82,23 @@ def main() -> None:
         f"load average (1, 5, 15 min) before {_load(load_before)}, after {_load(load_after)}; "
         "results identical across executors\n"
     )
-    print("| executor | wall time (s) | runs/min | speed-up vs serial |")
-    print("|---|---:|---:|---:|")
+    print("| executor | wall time (s) | CPU time (s) | runs/min | speed-up vs serial (wall) |")
+    print("|---|---:|---:|---:|---:|")
     for executor in EXECUTORS:
         print(
             f"| {executor}{'' if executor == 'serial' else f' ({WORKERS} workers)'} "
-            f"| {seconds[executor]:.1f} | {60 * n_runs / seconds[executor]:.1f} "
+            f"| {seconds[executor]:.1f} | {cpu_seconds[executor]:.1f} "
+            f"| {60 * n_runs / seconds[executor]:.1f} "
             f"| {seconds['serial'] / seconds[executor]:.2f}x |"
         )
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and of its ended, reaped child processes
+    (every executor's workers have ended by the time ``run_sweep`` returns)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _load(values: tuple[float, float, float]) -> str:
