@@ -18,7 +18,7 @@ from agents.population import PopulationSpec
 from mechanisms.registry import UnknownMechanismError, get_mechanism
 from sim.corpus import ATTRIBUTES, DEFAULT_TARGET_WEIGHTS
 from sim.reward import RewardSettings, SettingError, check_settings
-from sim.reward.settings import MODES, OBJECTIVES
+from sim.reward.settings import MAX_SEED, MODES, OBJECTIVES
 
 
 class ConfigError(ValueError):
@@ -148,8 +148,8 @@ class RewardModelConfig(_Section):
 class MarketConfig(_Section):
     """A whole market run. Every section has defaults; TOML overrides any field."""
 
-    seed: int = Field(0, ge=0)
-    corpus_seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
+    corpus_seed: int = Field(0, ge=0, le=MAX_SEED)
     population: PopulationConfig = Field(default_factory=PopulationConfig)
     mechanism: MechanismConfig = Field(default_factory=MechanismConfig)
     buyer: BuyerConfig = Field(default_factory=BuyerConfig)

@@ -13,16 +13,15 @@ import numpy as np
 import pandas as pd
 import torch
 
+from sim.corpus.pairs import TRL_COLUMNS
 from sim.reward.encoding import TextKey
-
-PAIR_COLUMNS = ("prompt", "chosen", "rejected")
 
 
 def pair_keys(pairs: pd.DataFrame) -> tuple[list[TextKey], list[TextKey]]:
     """The (prompt, chosen) and (prompt, rejected) keys of ``pairs``, in row order."""
     if not isinstance(pairs, pd.DataFrame):
         raise ValueError("pairs: give a pandas DataFrame with columns prompt, chosen, rejected")
-    missing = [column for column in PAIR_COLUMNS if column not in pairs.columns]
+    missing = [column for column in TRL_COLUMNS if column not in pairs.columns]
     if missing:
         raise ValueError(
             f"pairs: columns {missing} are missing; give prompt, chosen, rejected "
@@ -31,7 +30,7 @@ def pair_keys(pairs: pd.DataFrame) -> tuple[list[TextKey], list[TextKey]]:
     if len(pairs) == 0:
         raise ValueError("pairs: the DataFrame is empty; give at least one pair")
     prompts, chosen, rejected = (
-        _string_list(f"pairs.{column}", pairs[column]) for column in PAIR_COLUMNS
+        _string_list(f"pairs.{column}", pairs[column]) for column in TRL_COLUMNS
     )
     return list(zip(prompts, chosen, strict=True)), list(zip(prompts, rejected, strict=True))
 
