@@ -321,6 +321,12 @@ EMBEDDED_DASK_CONFIG = {
     # Dask's statistical profiler samples the running task's stack 100 times a second; on
     # the sweep bench's runs its thread took a quarter as much CPU again as the run.
     "distributed.worker.profile.enabled": False,
+    # Dask's event-loop watchdog (every 20 ms), system monitor (0.5 s) and memory monitor
+    # (0.1 s) mostly feed a dashboard; at these rates an idle 2-worker cluster took 11% of
+    # a core, at these 2%. Memory limits are still checked every second.
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
     "distributed.nanny.pre-spawn-environ": {
         **SINGLE_THREAD_ENVIRONMENT,
         # Dask's default 65536 makes glibc hand freed memory back at once, so torch's
