@@ -13,10 +13,13 @@ from mechanisms.registry import (
     available_mechanisms,
     get_mechanism,
 )
+from mechanisms.run_contract import ContractError, MarketRefusedError
 
 __all__ = [
     "PROPERTY_NAMES",
+    "ContractError",
     "Market",
+    "MarketRefusedError",
     "Mechanism",
     "Outcome",
     "UnknownMechanismError",

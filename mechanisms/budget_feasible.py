@@ -9,6 +9,7 @@ import numpy as np
 
 from mechanisms.market import Market
 from mechanisms.outcome import Outcome
+from mechanisms.run_contract import MarketRefusedError
 from mechanisms.supply_queue import SupplyQueue
 
 
@@ -74,7 +75,7 @@ class BudgetFeasible:
     def run(self, asks, market: Market, rng: np.random.Generator) -> Outcome:
         asks = market.check_asks(asks)
         if market.budget is None:
-            raise ValueError(
+            raise MarketRefusedError(
                 "budget: budget_feasible needs a budget; set Market(budget=...) "
                 "or use a mechanism that ignores budgets (e.g. vcg)"
             )

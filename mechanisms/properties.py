@@ -9,24 +9,38 @@ list of :class:`Violation` records, empty when no counterexample is found::
 Randomness is held fixed: every call of ``mech.run`` inside one check gets a fresh
 ``np.random.default_rng(seed)``, so a randomised mechanism sees the same draws while
 one seller deviates (DSIC is checked ex post, for each realisation of the coins).
+Every call is held to the contract of ``run`` (:mod:`mechanisms.run_contract`): a
+breach raises :class:`~mechanisms.run_contract.ContractError`, a refusal of the
+market at the truthful asks raises
+:class:`~mechanisms.run_contract.MarketRefusedError`, and the truthful profile and
+every reported counterexample are run twice, so what is reported replays.
 
 Deviation search (for DSIC and monotonicity), for each seller ``i`` in turn, the
 others asking their true costs:
 
-1. a grid of misreports: 0; ``c_i`` times 0.5, 0.9, 1.1, 1.5, 2; every other seller's
-   cost, every value and every ``budget / k`` (``k = 1..n``), each exactly and
-   ``± eps``; the own true cost ``c_i``; and a prohibitive ask ``2 * scale``;
-2. bisection on every jump of the seller's allocation between neighbouring grid
-   points, down to ``eps``, so thresholds the grid does not name (a posted price, a
-   virtual-cost cut-off, a proportional share) are bracketed from both sides;
-3. ``n_random`` misreports uniform on ``[0, 2 * scale]`` from a generator seeded by
-   ``seed`` (separate from the mechanism's), then ``n_local`` steps of a seeded local
-   search around the most profitable misreport found, the step halving on failure.
+1. named misreports: the own true cost ``c_i``; 0; ``c_i`` times 0.5, 0.9, 1.1, 1.5, 2;
+   every other seller's cost, every value and every ``budget / k`` (``k = 1..n``); and
+   a prohibitive ask ``2 * scale``;
+2. stratified grids, one uniform draw in each equal slice: :data:`COARSE_POINTS` over
+   ``[0, 2 * scale]``, then ``n_grid`` (default :data:`GRID_POINTS`) over ``[0, t]``,
+   ``t`` the highest ask tried so far at which the seller sells or is paid (where its
+   utility can differ from 0). The draws come from a generator seeded by
+   ``seed``, the seller and the instance, separate from the mechanism's, so they
+   differ between markets;
+3. ``a ± eps`` beside each other cost, value and budget share ``a`` where the seller's
+   outcome changes next to it, then bisection, down to ``eps``, of every jump of the
+   seller's allocation between neighbouring asks and of its :data:`PAYMENT_JUMPS`
+   largest payment jumps, so thresholds no named ask gives (a posted price, a
+   virtual-cost cut-off, a proportional share, the edge of a band) are bracketed from
+   both sides;
+4. ``n_local`` steps of a seeded local search around the most profitable misreport
+   found, the step (from ``0.1 * scale``) halving on failure.
 
 ``scale = max(1, values, costs, budget)``, ``eps = 1e-6 * scale``, and a gain counts
 only above ``rel_tol * scale`` (float noise). Per seller the reported counterexample is
 the most profitable misreport found (ties go to the misreport closest to the true
-cost); sellers without one are not reported.
+cost); sellers without one are not reported. A band of profitable asks ``w`` wide is
+hit by stage 2 with probability about ``min(1, n_grid * w / t)`` per seller.
 """
 
 from __future__ import annotations
@@ -41,9 +55,19 @@ from mechanisms.conditions import condition_holds
 from mechanisms.market import Market
 from mechanisms.outcome import Outcome
 from mechanisms.protocol import PROPERTY_NAMES, Mechanism
+from mechanisms.run_contract import DEFAULT_TIMEOUT, CheckedRuns
 
 #: Multiples of the true cost always tried as misreports.
 COST_MULTIPLES = (0.5, 0.9, 1.1, 1.5, 2.0)
+
+#: Misreports per seller on the coarse stratified grid over ``[0, 2 * scale]``.
+COARSE_POINTS = 8
+
+#: Misreports per seller on the dense stratified grid over the asks where it sells or is paid.
+GRID_POINTS = 32
+
+#: Payment jumps bisected per seller, the largest first.
+PAYMENT_JUMPS = 8
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,8 +112,9 @@ class Violation:
 
 @dataclass(frozen=True)
 class _Deviations:
-    """Seller ``i``'s allocation and payment at each ask tried, others truthful; sorted by ask."""
+    """A seller's allocation and payment at each ask tried, others truthful; sorted by ask."""
 
+    seller: int
     asks: np.ndarray
     allocation: np.ndarray
     payments: np.ndarray
@@ -115,9 +140,10 @@ def check_dsic(
     market: Market,
     seed: int = 0,
     *,
-    n_random: int = 8,
+    n_grid: int = GRID_POINTS,
     n_local: int = 8,
     rel_tol: float = 1e-9,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> list[Violation]:
     """Profitable unilateral misreports: ``u_i(b, c_-i) - u_i(c_i, c_-i) > tol``.
 
@@ -125,22 +151,8 @@ def check_dsic(
     dominant-strategy (Nisan et al. 2007, ch. 9): the others ask their true costs here,
     and the hypothesis suites vary those costs. See the module docstring for the search.
     """
-    costs, scale = _prepare(true_costs, market)
-    return [
-        violation
-        for seller in range(market.n_sellers)
-        if (
-            violation := _dsic_violation(
-                mech,
-                costs,
-                market,
-                seed,
-                seller,
-                _deviations(mech, costs, market, seed, seller, scale, n_random, n_local),
-                rel_tol * scale,
-            )
-        )
-    ]
+    search = _Search(n_grid, n_local)
+    return _checks(mech, true_costs, market, seed, ("dsic",), search, rel_tol, timeout)["dsic"]
 
 
 def check_monotone(
@@ -149,9 +161,10 @@ def check_monotone(
     market: Market,
     seed: int = 0,
     *,
-    n_random: int = 8,
+    n_grid: int = GRID_POINTS,
     n_local: int = 8,
     rel_tol: float = 1e-9,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> list[Violation]:
     """Asks ``b < b'`` of one seller, others fixed, where the allocation at ``b'`` is larger.
 
@@ -159,75 +172,39 @@ def check_monotone(
     Tardos 2001): the condition under which threshold payments make a mechanism DSIC.
     Uses the same asks as :func:`check_dsic`.
     """
-    costs, scale = _prepare(true_costs, market)
-    return [
-        violation
-        for seller in range(market.n_sellers)
-        if (
-            violation := _monotone_violation(
-                costs,
-                market,
-                seed,
-                seller,
-                _deviations(mech, costs, market, seed, seller, scale, n_random, n_local),
-            )
-        )
+    search = _Search(n_grid, n_local)
+    return _checks(mech, true_costs, market, seed, ("monotone",), search, rel_tol, timeout)[
+        "monotone"
     ]
 
 
 def check_ir(
-    mech: Mechanism, true_costs, market: Market, seed: int = 0, *, rel_tol: float = 1e-9
+    mech: Mechanism,
+    true_costs,
+    market: Market,
+    seed: int = 0,
+    *,
+    rel_tol: float = 1e-9,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> list[Violation]:
     """Truthful sellers with negative utility: ``payment_i - c_i * allocation_i < -tol``."""
-    costs, scale = _prepare(true_costs, market)
-    outcome = _run(mech, costs, market, seed)
-    utilities = outcome.seller_utilities(costs)
-    return [
-        Violation(
-            property="ir",
-            seller=int(i),
-            true_cost=float(costs[i]),
-            misreport=None,
-            amount=float(-utilities[i]),
-            market=market,
-            asks=costs,
-            seed=seed,
-            detail=(
-                f"asking its true cost, seller {i} sells {outcome.allocation[i]} label(s) "
-                f"for {outcome.payments[i]:.6g} at cost {costs[i]:.6g} each: "
-                f"utility {utilities[i]:.6g} < 0"
-            ),
-        )
-        for i in np.flatnonzero(utilities < -rel_tol * scale)
-    ]
+    return _checks(mech, true_costs, market, seed, ("ir",), None, rel_tol, timeout)["ir"]
 
 
 def check_budget_feasible(
-    mech: Mechanism, true_costs, market: Market, seed: int = 0, *, rel_tol: float = 1e-9
+    mech: Mechanism,
+    true_costs,
+    market: Market,
+    seed: int = 0,
+    *,
+    rel_tol: float = 1e-9,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> list[Violation]:
     """Total payment above the budget at truthful asks; ``[]`` when the market has no budget."""
     if market.budget is None:
         return []
-    costs, scale = _prepare(true_costs, market)
-    outcome = _run(mech, costs, market, seed)
-    overspend = outcome.spend - market.budget
-    if overspend <= rel_tol * scale:
-        return []
-    return [
-        Violation(
-            property="budget_feasible",
-            seller=None,
-            true_cost=None,
-            misreport=None,
-            amount=float(overspend),
-            market=market,
-            asks=costs,
-            seed=seed,
-            detail=(
-                f"payments {np.array2string(outcome.payments, precision=6)} sum to "
-                f"{outcome.spend:.6g} > budget {market.budget:.6g}"
-            ),
-        )
+    return _checks(mech, true_costs, market, seed, ("budget_feasible",), None, rel_tol, timeout)[
+        "budget_feasible"
     ]
 
 
@@ -237,30 +214,58 @@ def check_all(
     market: Market,
     seed: int = 0,
     *,
-    n_random: int = 8,
+    n_grid: int = GRID_POINTS,
     n_local: int = 8,
     rel_tol: float = 1e-9,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> dict[str, list[Violation]]:
     """Every check, keyed by property name; the deviation search is shared by DSIC and monotone.
 
     All four properties are checked whatever the mechanism declares; use
     :func:`declared` to tell a broken claim from a property the mechanism disclaims.
     """
+    search = _Search(n_grid, n_local)
+    return _checks(mech, true_costs, market, seed, PROPERTY_NAMES, search, rel_tol, timeout)
+
+
+@dataclass(frozen=True)
+class _Search:
+    """Sizes of the deviation search's seeded stages (see the module docstring)."""
+
+    n_grid: int
+    n_local: int
+
+
+def _checks(
+    mech: Mechanism,
+    true_costs,
+    market: Market,
+    seed: int,
+    props: tuple[str, ...],
+    search: _Search | None,
+    rel_tol: float,
+    timeout: float | None,
+) -> dict[str, list[Violation]]:
+    """Run the checks named in ``props`` under the run contract; replay what they report."""
     costs, scale = _prepare(true_costs, market)
     tol = rel_tol * scale
-    dsic, monotone = [], []
-    for seller in range(market.n_sellers):
-        deviations = _deviations(mech, costs, market, seed, seller, scale, n_random, n_local)
-        if violation := _dsic_violation(mech, costs, market, seed, seller, deviations, tol):
-            dsic.append(violation)
-        if violation := _monotone_violation(costs, market, seed, seller, deviations):
-            monotone.append(violation)
-    return {
-        "dsic": dsic,
-        "ir": check_ir(mech, costs, market, seed, rel_tol=rel_tol),
-        "budget_feasible": check_budget_feasible(mech, costs, market, seed, rel_tol=rel_tol),
-        "monotone": monotone,
-    }
+    found: dict[str, list[Violation]] = {prop: [] for prop in props}
+    with CheckedRuns(mech, market, seed, timeout) as runs:
+        truthful = runs.outcome(costs)
+        if "ir" in found:
+            found["ir"] = _ir_violations(runs, costs, truthful, tol)
+        if "budget_feasible" in found:
+            found["budget_feasible"] = _budget_violations(runs, costs, truthful, tol)
+        for seller in range(market.n_sellers) if {"dsic", "monotone"} & set(props) else ():
+            deviations = _deviations(runs, costs, seller, scale, search, tol)
+            if "dsic" in found and (violation := _dsic_violation(runs, costs, deviations, tol)):
+                found["dsic"].append(violation)
+            if "monotone" in found and (violation := _monotone_violation(runs, costs, deviations)):
+                found["monotone"].append(violation)
+        runs.replay(costs)
+        for violation in itertools.chain.from_iterable(found.values()):
+            runs.replay(violation.asks)
+    return found
 
 
 def _prepare(true_costs, market: Market) -> tuple[np.ndarray, float]:
@@ -275,45 +280,84 @@ def _prepare(true_costs, market: Market) -> tuple[np.ndarray, float]:
     return costs, scale
 
 
-def _run(mech: Mechanism, asks: np.ndarray, market: Market, seed: int) -> Outcome:
-    """``mech.run`` with a fresh ``default_rng(seed)`` and a private copy of the asks."""
-    outcome = mech.run(asks.copy(), market, np.random.default_rng(seed))
-    if outcome.allocation.shape != (market.n_sellers,):
-        raise ValueError(
-            f"outcome: {mech.name!r} returned {outcome.allocation.shape[0]} allocations "
-            f"for {market.n_sellers} sellers; return one entry per seller"
+def _ir_violations(
+    runs: CheckedRuns, costs: np.ndarray, outcome: Outcome, tol: float
+) -> list[Violation]:
+    utilities = outcome.seller_utilities(costs)
+    return [
+        Violation(
+            property="ir",
+            seller=int(i),
+            true_cost=float(costs[i]),
+            misreport=None,
+            amount=float(-utilities[i]),
+            market=runs.market,
+            asks=costs,
+            seed=runs.seed,
+            detail=(
+                f"asking its true cost, seller {i} sells {outcome.allocation[i]} label(s) "
+                f"for {outcome.payments[i]:.6g} at cost {costs[i]:.6g} each: "
+                f"utility {utilities[i]:.6g} < 0"
+            ),
         )
-    return outcome
+        for i in np.flatnonzero(utilities < -tol)
+    ]
+
+
+def _budget_violations(
+    runs: CheckedRuns, costs: np.ndarray, outcome: Outcome, tol: float
+) -> list[Violation]:
+    budget = runs.market.budget
+    if budget is None or outcome.spend - budget <= tol:
+        return []
+    return [
+        Violation(
+            property="budget_feasible",
+            seller=None,
+            true_cost=None,
+            misreport=None,
+            amount=float(outcome.spend - budget),
+            market=runs.market,
+            asks=costs,
+            seed=runs.seed,
+            detail=(
+                f"payments {np.array2string(outcome.payments, precision=6)} sum to "
+                f"{outcome.spend:.6g} > budget {budget:.6g}"
+            ),
+        )
+    ]
+
+
+def _search_generator(seed: int, seller: int, costs: np.ndarray, market: Market):
+    """The search's own generator, seeded by the check's seed, the seller and the instance.
+
+    Seeding by the instance too makes the grid's draws differ between markets checked
+    with the same ``seed`` (as a hypothesis suite does), yet replay for each one.
+    """
+    instance = np.concatenate(
+        [costs, market.values, market.capacities, [market.demand or -1, market.budget or -1]]
+    )
+    words = np.frombuffer(instance.astype(float).tobytes(), dtype=np.uint32)
+    return np.random.default_rng([seed, seller, 0x5EA2C4, *words.tolist()])
 
 
 def _deviations(
-    mech: Mechanism,
-    costs: np.ndarray,
-    market: Market,
-    seed: int,
-    seller: int,
-    scale: float,
-    n_random: int,
-    n_local: int,
+    runs: CheckedRuns, costs: np.ndarray, seller: int, scale: float, search: _Search, tol: float
 ) -> _Deviations:
-    """Run the three-stage misreport search for one seller (see the module docstring)."""
+    """Run the misreport search for one seller (see the module docstring)."""
+    market = runs.market
     eps = 1e-6 * scale
     high = 2.0 * scale
     tried: dict[float, tuple[int, float]] = {}
+    profile = costs.copy()
 
     def evaluate(asks_to_try) -> None:
-        profile = costs.copy()
         for ask in np.clip(np.asarray(asks_to_try, dtype=float), 0.0, high):
             ask = float(ask)
-            if ask in tried:
-                continue
-            profile[seller] = ask
-            try:
-                outcome = _run(mech, profile, market, seed)
-            except Exception as exc:
-                exc.add_note(f"while seller {seller} asks {ask!r} in {market!r}, seed {seed}")
-                raise
-            tried[ask] = (int(outcome.allocation[seller]), float(outcome.payments[seller]))
+            if ask not in tried:
+                profile[seller] = ask
+                outcome = runs.outcome(profile)
+                tried[ask] = (int(outcome.allocation[seller]), float(outcome.payments[seller]))
 
     own = costs[seller]
     anchors = [np.delete(costs, seller), market.values]
@@ -321,49 +365,98 @@ def _deviations(
         anchors.append(market.budget / np.arange(1, market.n_sellers + 1))
     anchors = np.concatenate(anchors)
     multiples = own * np.array(COST_MULTIPLES)
-    evaluate(np.concatenate([[0.0, own, high], multiples, anchors - eps, anchors, anchors + eps]))
-    _bisect_allocation_jumps(tried, evaluate, eps)
-
-    search = np.random.default_rng([seed, seller, 0x5EA2C4])
-    evaluate(search.uniform(0.0, high, n_random))
+    evaluate(np.concatenate([[own, 0.0, high], multiples, anchors]))
+    generator = _search_generator(runs.seed, seller, costs, market)
+    evaluate(_stratified(generator, COARSE_POINTS, high))
+    selling = [ask for ask, (units, paid) in tried.items() if units or paid]
+    if selling:
+        evaluate(_stratified(generator, search.n_grid, max(selling)))
+    _step_beside_changes(tried, evaluate, anchors, eps)
+    _bisect_jumps(tried, evaluate, eps, tol)
     step = 0.1 * scale
-    for _ in range(n_local):
+    for _ in range(search.n_local):
         best = max(tried, key=lambda ask: tried[ask][1] - own * tried[ask][0])
         best_utility = tried[best][1] - own * tried[best][0]
-        candidate = float(np.clip(best + step * search.standard_normal(), 0.0, high))
+        candidate = float(np.clip(best + step * generator.standard_normal(), 0.0, high))
         evaluate([candidate])
-        allocation, payment = tried[float(candidate)]
+        allocation, payment = tried[candidate]
         if payment - own * allocation <= best_utility:
             step /= 2
     asks = np.array(sorted(tried))
     allocation = np.array([tried[a][0] for a in asks], dtype=np.int64)
     payments = np.array([tried[a][1] for a in asks])
-    return _Deviations(asks, allocation, payments)
+    return _Deviations(seller, asks, allocation, payments)
 
 
-def _bisect_allocation_jumps(tried: Mapping[float, tuple[int, float]], evaluate, eps: float):
-    """Narrow every allocation jump between neighbouring tried asks to an interval below ``eps``."""
+def _stratified(generator: np.random.Generator, points: int, top: float) -> np.ndarray:
+    """One uniform draw in each of ``points`` equal slices of ``[0, top]``."""
+    return (np.arange(points) + generator.random(points)) * top / points
+
+
+def _step_beside_changes(tried, evaluate, anchors: np.ndarray, eps: float) -> None:
+    """Try ``anchor ± eps`` on each side of an anchor where the outcome changes next to it."""
+    asks = sorted(tried)
+    steps = []
+    for anchor in set(anchors.tolist()):
+        i = asks.index(anchor)
+        if i > 0 and tried[asks[i - 1]] != tried[anchor]:
+            steps.append(anchor - eps)
+        if i + 1 < len(asks) and tried[asks[i + 1]] != tried[anchor]:
+            steps.append(anchor + eps)
+    evaluate(steps)
+
+
+def _bisect_jumps(tried: Mapping[float, tuple[int, float]], evaluate, eps: float, tol: float):
+    """Bisect every allocation jump, and the largest payment jumps, between neighbouring asks.
+
+    A payment jump is a payment change above ``tol`` between neighbours with the same
+    allocation; the :data:`PAYMENT_JUMPS` largest are bisected.
+    """
+    allocation_jumps, payment_jumps = [], []
     for low, high in itertools.pairwise(sorted(tried)):
-        if tried[low][0] == tried[high][0] or high - low <= 2 * eps:
+        if high - low <= 2 * eps:
             continue
-        while high - low > eps:
-            middle = 0.5 * (low + high)
-            evaluate([middle])
-            if tried[middle][0] == tried[low][0]:
-                low = middle
-            else:
-                high = middle
+        (units_low, paid_low), (units_high, paid_high) = tried[low], tried[high]
+        if units_low != units_high:
+            allocation_jumps.append((low, high))
+        elif abs(paid_high - paid_low) > tol:
+            payment_jumps.append((abs(paid_high - paid_low), low, high))
+    largest_payment_jumps = [(low, high) for _, low, high in sorted(payment_jumps)[-PAYMENT_JUMPS:]]
+    for low, high in allocation_jumps + largest_payment_jumps:
+        _bisect(tried, evaluate, low, high, eps, tol)
+
+
+def _bisect(tried, evaluate, low: float, high: float, eps: float, tol: float) -> None:
+    """Halve ``[low, high]`` down to ``eps``, keeping the half where the outcome jumps.
+
+    An allocation change decides the half; with one allocation throughout, the half with
+    the larger payment change does, and the search stops where the payment is linear
+    (a midpoint payment within ``tol`` of the chord: a slope, not a jump).
+    """
+    while high - low > eps:
+        middle = 0.5 * (low + high)
+        evaluate([middle])
+        (units_low, paid_low), (units_mid, paid_mid), (units_high, paid_high) = (
+            tried[low],
+            tried[middle],
+            tried[high],
+        )
+        if units_mid != units_low:
+            high = middle
+        elif units_mid != units_high:
+            low = middle
+        elif abs(paid_mid - 0.5 * (paid_low + paid_high)) <= tol:
+            return
+        elif abs(paid_mid - paid_low) >= abs(paid_high - paid_mid):
+            high = middle
+        else:
+            low = middle
 
 
 def _dsic_violation(
-    mech: Mechanism,
-    costs: np.ndarray,
-    market: Market,
-    seed: int,
-    seller: int,
-    deviations: _Deviations,
-    tol: float,
+    runs: CheckedRuns, costs: np.ndarray, deviations: _Deviations, tol: float
 ) -> Violation | None:
+    seller = deviations.seller
     own = costs[seller]
     utilities = deviations.payments - own * deviations.allocation
     truthful = int(np.searchsorted(deviations.asks, own))
@@ -382,9 +475,9 @@ def _dsic_violation(
         true_cost=float(own),
         misreport=misreport,
         amount=float(gains[best]),
-        market=market,
+        market=runs.market,
         asks=asks,
-        seed=seed,
+        seed=runs.seed,
         detail=(
             f"truthful: sells {deviations.allocation[truthful]} for "
             f"{deviations.payments[truthful]:.6g} (utility {utilities[truthful]:.6g}); "
@@ -395,8 +488,9 @@ def _dsic_violation(
 
 
 def _monotone_violation(
-    costs: np.ndarray, market: Market, seed: int, seller: int, deviations: _Deviations
+    runs: CheckedRuns, costs: np.ndarray, deviations: _Deviations
 ) -> Violation | None:
+    seller = deviations.seller
     allocation = deviations.allocation
     running_min = np.minimum.accumulate(allocation)
     increase = allocation[1:] - running_min[:-1]
@@ -412,9 +506,9 @@ def _monotone_violation(
         true_cost=float(costs[seller]),
         misreport=float(deviations.asks[higher]),
         amount=float(increase[higher - 1]),
-        market=market,
+        market=runs.market,
         asks=asks,
-        seed=seed,
+        seed=runs.seed,
         detail=(
             f"seller {seller} sells {allocation[lower]} at ask {deviations.asks[lower]:.6g} "
             f"but {allocation[higher]} at the higher ask {deviations.asks[higher]:.6g}"

@@ -10,10 +10,12 @@
         market, costs = case
         assert check_dsic(MyMechanism(), costs, market) == []
 
-Money amounts (values, costs, budgets) are bounded and finite. Half of the draws lie
-on the grid of multiples of 1/64, so ties between asks, values and budgets shares
-happen often (that is where tie-breaking bugs live), and those draws shrink to small
-round numbers; the other half are arbitrary floats in range.
+By default a market has 1 to 8 sellers (most of them small) and its money on a scale
+of 1, 10 or 1000, as :mod:`mechanisms.search_space` sets out. Money amounts (values,
+costs, budgets) are bounded and finite. Half of the draws lie on the grid of multiples
+of 1/64 of the bound, so ties between asks, values and budget shares happen often (that
+is where tie-breaking bugs live), and those draws shrink to small round numbers; the
+other half are arbitrary floats in range.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ import numpy as np
 from hypothesis import strategies as st
 
 from mechanisms.market import Market
+from mechanisms.search_space import MAX_SELLERS, MONEY_SCALES, SMALL_MARKET
 
-#: Grid step for money amounts drawn on the grid.
+#: Grid step for money amounts drawn on the grid, as a share of the bound.
 GRID = 1 / 64
 
-#: Default number of sellers in :func:`markets`.
-SELLER_COUNTS = st.integers(1, 4)
+#: Default money scale: ``MONEY_SCALES[0]`` (1) half the time, else one of ``MONEY_SCALES``.
+SCALES = st.one_of(st.just(MONEY_SCALES[0]), st.sampled_from(MONEY_SCALES))
 
 
 @functools.cache
@@ -52,12 +55,35 @@ def _vectors(elements: st.SearchStrategy, n: int) -> st.SearchStrategy[list]:
     return st.lists(elements, min_size=n, max_size=n)
 
 
+#: Whether a default market is large (more than ``SMALL_MARKET`` sellers): one in four.
+LARGE_MARKET = st.sampled_from((False, False, False, True))
+
+
+@functools.cache
+def _seller_lists(elements: st.SearchStrategy, large: bool) -> st.SearchStrategy[list]:
+    """One element per seller, 1 to ``SMALL_MARKET`` of them, or more when ``large``.
+
+    The length is the list's own, so hypothesis shrinks a market by deleting sellers.
+    """
+    if large:
+        return st.lists(elements, min_size=SMALL_MARKET + 1, max_size=MAX_SELLERS)
+    return st.lists(elements, min_size=1, max_size=SMALL_MARKET)
+
+
 def _size(n_sellers: int | st.SearchStrategy[int]) -> st.SearchStrategy[int]:
     if isinstance(n_sellers, st.SearchStrategy):
         return n_sellers
     if isinstance(n_sellers, bool) or not isinstance(n_sellers, int | np.integer) or n_sellers < 1:
         raise ValueError(f"n_sellers: must be an int >= 1 or a strategy, got {n_sellers!r}")
     return st.just(int(n_sellers))
+
+
+def _bound(max_value: float | st.SearchStrategy[float]) -> st.SearchStrategy[float]:
+    if isinstance(max_value, st.SearchStrategy):
+        return max_value
+    if isinstance(max_value, bool) or not (np.isfinite(max_value) and max_value > 0):
+        raise ValueError(f"max_value: must be a finite number > 0 or a strategy, got {max_value!r}")
+    return st.just(float(max_value))
 
 
 @functools.cache
@@ -81,19 +107,20 @@ def _maybe(flag: bool | None, strategy: st.SearchStrategy) -> st.SearchStrategy:
 @st.composite
 def markets(
     draw,
-    n_sellers: int | st.SearchStrategy[int] = SELLER_COUNTS,
+    n_sellers: int | st.SearchStrategy[int] | None = None,
     unit_capacity: bool | None = None,
     with_budget: bool | None = None,
     with_demand: bool | None = None,
     max_capacity: int = 3,
-    max_value: float = 1.0,
+    max_value: float | st.SearchStrategy[float] = SCALES,
 ) -> Market:
     """A :class:`~mechanisms.market.Market`.
 
     Parameters
     ----------
-    n_sellers : int or strategy of int
-        Number of sellers (default 1 to 4).
+    n_sellers : int, strategy of int, or None
+        Number of sellers. ``None`` (default): 1 to ``SMALL_MARKET`` three times in four,
+        else ``SMALL_MARKET + 1`` to ``MAX_SELLERS`` (:mod:`mechanisms.search_space`).
     unit_capacity : bool or None
         True: every capacity is 1. False: capacities in ``1..max_capacity`` with at least
         one seller above 1. None: either.
@@ -102,13 +129,17 @@ def markets(
         ``1..total capacity + 1``), False: always ``None``, None: either.
     max_capacity : int
         Largest capacity drawn (>= 2 when ``unit_capacity`` is False).
-    max_value : float
-        Values lie in ``[0, max_value]``.
+    max_value : float or strategy of float
+        Values lie in ``[0, max_value]`` (default :data:`SCALES`: 1, 10 or 1000).
     """
     if unit_capacity is False and max_capacity < 2:
         raise ValueError("max_capacity: must be >= 2 when unit_capacity is False")
-    n = draw(_size(n_sellers))
-    values = np.array(draw(_vectors(amounts(max_value), n)))
+    max_value = draw(_bound(max_value))
+    if n_sellers is None:
+        values = np.array(draw(_seller_lists(amounts(max_value), draw(LARGE_MARKET))))
+    else:
+        values = np.array(draw(_vectors(amounts(max_value), draw(_size(n_sellers)))))
+    n = values.shape[0]
     if unit_capacity is None:
         unit_capacity = draw(st.booleans())
     if unit_capacity:
@@ -132,7 +163,13 @@ def cost_profiles(
 
 
 @st.composite
-def market_and_costs(draw, max_cost: float = 1.0, **market_options) -> tuple[Market, np.ndarray]:
-    """A ``(market, true_costs)`` pair; ``market_options`` go to :func:`markets`."""
-    market = draw(markets(**market_options))
-    return market, draw(cost_profiles(market, max_cost))
+def market_and_costs(
+    draw, max_cost: float | None = None, **market_options
+) -> tuple[Market, np.ndarray]:
+    """A ``(market, true_costs)`` pair; ``market_options`` go to :func:`markets`.
+
+    Costs lie in ``[0, max_cost]``; by default on the market's scale, ``[0, max_value]``.
+    """
+    scale = draw(_bound(market_options.pop("max_value", SCALES)))
+    market = draw(markets(max_value=scale, **market_options))
+    return market, draw(cost_profiles(market, scale if max_cost is None else max_cost))

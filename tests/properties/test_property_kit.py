@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from mechanisms import Market, get_mechanism
+from mechanisms import ContractError, Market, get_mechanism
 from mechanisms.properties import (
     check_all,
     check_budget_feasible,
@@ -128,10 +128,11 @@ def test_unknown_property_is_rejected_with_the_field_name():
         declared(PayAsBid(), "efficiency")
 
 
-def test_a_wrong_length_outcome_is_reported_as_a_mechanism_error():
+def test_a_wrong_length_outcome_breaks_the_run_contract():
     class Short(PayAsBid):
         def run(self, asks, market, rng):
             return super().run(asks[:-1], Market(market.values[:-1], market.capacities[:-1]), rng)
 
-    with pytest.raises(ValueError, match=r"^outcome: "):
+    with pytest.raises(ContractError, match=r"run returned 1 allocations for 2 sellers") as caught:
         check_ir(Short(), np.array([0.2, 0.5]), TWO_SELLERS_ONE_LABEL)
+    assert caught.value.clause == "returns an outcome"

@@ -1,19 +1,51 @@
 """The hypothesis strategies honour their options and produce valid, bounded markets."""
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import find, given, settings
 
+from mechanisms.search_space import MAX_SELLERS, MONEY_SCALES, SMALL_MARKET
 from mechanisms.strategies import amounts, cost_profiles, market_and_costs, markets
 
 
 @settings(max_examples=100)
-@given(markets(unit_capacity=True, with_budget=True, with_demand=False))
+@given(markets(unit_capacity=True, with_budget=True, with_demand=False, max_value=1.0))
 def test_unit_markets_with_budget_and_no_demand(market):
     assert (market.capacities == 1).all()
     assert market.budget is not None and 0 < market.budget <= market.n_sellers
     assert market.demand is None
     assert ((market.values >= 0) & (market.values <= 1)).all()
+
+
+@settings(max_examples=100)
+@given(market_and_costs())
+def test_default_markets_stay_within_the_largest_scale(case):
+    market, costs = case
+    top = max(MONEY_SCALES)
+    assert 1 <= market.n_sellers <= MAX_SELLERS
+    assert ((market.values >= 0) & (market.values <= top)).all()
+    assert ((costs >= 0) & (costs <= top)).all()
+    assert market.budget is None or 0 < market.budget <= market.n_sellers * top
+
+
+def test_default_markets_reach_every_size_and_scale():
+    find(markets(), lambda market: market.n_sellers == MAX_SELLERS)
+    for low, high in itertools.pairwise(MONEY_SCALES):
+        # values above the lower scale, on a market no larger than the higher one
+        find(markets(), lambda market, low=low, high=high: low < market.values.max() <= high)
+
+
+def test_a_failure_that_needs_many_sellers_shrinks_to_the_fewest():
+    market = find(markets(), lambda market: market.n_sellers > SMALL_MARKET)
+    assert market.n_sellers == SMALL_MARKET + 1
+
+
+def test_costs_are_drawn_on_the_market_scale():
+    find(market_and_costs(), lambda case: case[1].max() > 1)
+    _, costs = find(market_and_costs(max_value=10.0), lambda case: case[1].max() > 9)
+    assert costs.max() <= 10.0
 
 
 @settings(max_examples=100)
@@ -48,6 +80,11 @@ def test_free_options_reach_both_cases():
 def test_bad_amount_bound_is_rejected(bad):
     with pytest.raises(ValueError, match=r"^max_amount: "):
         amounts(bad)
+
+
+def test_bad_value_bound_is_rejected():
+    with pytest.raises(ValueError, match=r"^max_value: "):
+        find(markets(max_value=0.0), lambda market: True)
 
 
 def test_bad_seller_count_is_rejected():
