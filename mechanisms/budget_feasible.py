@@ -53,8 +53,9 @@ class BudgetFeasible:
         capacities and demand.
 
     Choices
-        - ``market.budget`` is required; ``None`` raises ``ValueError`` (with no budget
-          the proportional share and the payments are unbounded).
+        - ``market.budget`` is required; ``None`` raises ``MarketRefusedError`` (a
+          ``ValueError``; with no budget the proportional share and the payments are
+          unbounded), which the property kit counts as refusing the market.
         - The condition uses ``B``, not Singer's ``B/2`` variant; the comparison with
           the single most valuable item, which his constant approximation ratio
           needs, is left out, so the mechanism is truthful and budget feasible but

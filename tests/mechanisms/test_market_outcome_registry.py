@@ -1,5 +1,7 @@
 """Market and Outcome validation, and finding mechanisms by name, entry point or import path."""
 
+import re
+import sys
 from importlib.metadata import EntryPoint
 
 import numpy as np
@@ -13,6 +15,8 @@ from mechanisms import (
     get_mechanism,
     registry,
 )
+from sim.config import MechanismConfig, mechanism_from_config
+from tests.mechanisms.local_modules import PAY_THE_VALUE, write_module_here
 
 
 @pytest.mark.parametrize(
@@ -117,3 +121,60 @@ def test_entry_point_plugins_are_listed_and_built(monkeypatch):
         assert callable(get_mechanism("toy_pay_own_ask").run)
     finally:
         registry._plugins.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "message"),
+    [
+        ("os:system", {"command": "touch {marker}"}, r"'os:system' is a .*, not a class"),
+        (
+            "subprocess:Popen",
+            {"args": "touch {marker}", "shell": True},
+            r"class 'subprocess:Popen' defines no name or run",
+        ),
+    ],
+)
+def test_an_import_path_to_a_non_mechanism_is_refused_before_it_is_called(
+    tmp_path, name, params, message
+):
+    marker = tmp_path / "ran"
+    params = {
+        key: value.format(marker=marker) if isinstance(value, str) else value
+        for key, value in params.items()
+    }
+    with pytest.raises(UnknownMechanismError) as caught:
+        get_mechanism(name, **params)
+    assert not marker.exists()
+    assert re.search(message, str(caught.value))
+    assert "\n" not in str(caught.value)
+
+
+def test_a_config_file_cannot_run_a_shell_command(tmp_path):
+    marker = tmp_path / "ran"
+    with pytest.raises(ValueError) as caught:
+        MechanismConfig(name="os:system", params={"command": f"touch {marker}"})
+    assert not marker.exists()
+    assert "not a class" in str(caught.value)
+
+
+def test_a_module_that_exits_on_import_gives_one_line(tmp_path, monkeypatch):
+    (tmp_path / "kit_exits_on_import.py").write_text("import sys\nsys.exit(3)\n")
+    monkeypatch.syspath_prepend(tmp_path)
+    monkeypatch.delitem(sys.modules, "kit_exits_on_import", raising=False)
+    with pytest.raises(UnknownMechanismError, match=r"cannot import module .*\(SystemExit: 3\)"):
+        get_mechanism("kit_exits_on_import:Anything")
+
+
+def test_get_mechanism_and_config_both_find_a_module_in_the_cwd(tmp_path, monkeypatch):
+    name = write_module_here(tmp_path, monkeypatch, "kit_local_mechanism", PAY_THE_VALUE)
+    assert get_mechanism(f"{name}:PayTheValue").name == "pay_the_value"
+    config = MechanismConfig(name=f"{name}:PayTheValue")
+    assert mechanism_from_config(config).name == "pay_the_value"
+
+
+def test_an_installed_module_wins_over_one_in_the_current_directory(tmp_path, monkeypatch):
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    local = "raise RuntimeError('the local colorsys was imported')\n"
+    write_module_here(tmp_path, monkeypatch, "colorsys", local)
+    with pytest.raises(UnknownMechanismError, match=r"'colorsys:rgb_to_hsv' is a function"):
+        get_mechanism("colorsys:rgb_to_hsv")
