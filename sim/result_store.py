@@ -85,8 +85,16 @@ class ResultStore:
     # ------------------------------------------------------------------ writing
 
     def check_writable(self) -> None:
-        """Refuse a root that is a file or lies under one, without creating anything."""
+        """Refuse, without creating anything, a root that is a file or lies under one, and
+        a folder of other files (not empty, and neither ``runs/`` nor ``.lock``: not a
+        store), whose ``plan.json`` a sweep would overwrite."""
         refuse_file_on_path(self.root)
+        is_store = self.runs.is_dir() or (self.root / LOCK_FILE).exists()
+        if self.root.is_dir() and not is_store and any(self.root.iterdir()):
+            raise ValueError(
+                f"--out: {self.root} holds files and is not a sweep store (no {RUNS_DIR}/ "
+                "folder); give a new or empty folder, or a store to resume"
+            )
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[ResultStore]:

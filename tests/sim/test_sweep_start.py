@@ -90,3 +90,14 @@ def test_an_out_under_a_file_is_one_line(tmp_path):
         "cannot be a folder; give a folder path"
     )
     assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_a_folder_of_other_files_is_not_taken_for_a_store(tmp_path):
+    project = tmp_path / "myproject"
+    project.mkdir()
+    (project / "plan.json").write_text("my own plan")
+    result = invoke("sweep", write_sweep(tmp_path, TWO_BY_TWO), "--out", project)
+    assert result.exit_code == 2
+    assert "not a sweep store" in result.stderr
+    assert [p.name for p in project.iterdir()] == ["plan.json"]
+    assert (project / "plan.json").read_text() == "my own plan"
