@@ -155,7 +155,7 @@ def check(
         [], "--param", "-p", help="key=value passed to the mechanism; repeatable."
     ),
     sellers: int = typer.Option(
-        MAX_SELLERS, "--sellers", min=1, help="Most sellers in a market (half have at most 4)."
+        MAX_SELLERS, "--sellers", min=1, help="Most sellers in a market (3 in 4 have at most 4)."
     ),
     scale: list[float] = typer.Option(  # noqa: B008 - typer declares options this way
         list(MONEY_SCALES),

@@ -1,11 +1,17 @@
 """``prefmarket mechanisms`` and ``prefmarket check``: output, exit codes and one-line errors."""
 
+import re
+import time
+
 import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
+from tests.mechanisms.local_modules import PAY_THE_VALUE, write_module_here
 
 TOYS = "tests.properties.toy_mechanisms"
+BROKEN = "tests.properties.broken_mechanisms"
+PLANTED = "tests.properties.planted_mechanisms"
 
 
 @pytest.fixture
@@ -87,8 +93,99 @@ def test_param_reaches_the_mechanism(invoke):
         ("check", "vcg", "--param", "no_equals_sign"),
         ("check", "vcg", "--param", "unexpected=1"),
         ("check", "posted_price", "--param", "price=-1"),
+        ("check", "vcg", "--sellers", "0"),
+        ("check", "vcg", "--scale", "0"),
+        ("check", "vcg", "--timeout", "-1"),
+        ("check", "os:system", "--param", "command=echo ran"),
         ("nonsense",),
     ],
 )
 def test_bad_input_gives_one_line_error_and_exit_2(invoke, args):
     assert_one_line_error(invoke(*args))
+
+
+@pytest.mark.parametrize(
+    ("mechanism", "problem"),
+    [
+        ("NanOnTies", r"payments: every entry must be finite"),
+        ("OneShortFromThree", r"run returned (\d+) allocations for (?!\1)\d+ sellers"),
+        ("TypeErrorOnTies", r"TypeError: tied asks"),
+        ("GlobalRandomPostedPrice", r"run drew from Python's global random module"),
+    ],
+)
+def test_a_mechanism_that_breaks_the_run_contract_fails_loudly(invoke, mechanism, problem):
+    # Refusals are counted, not failed; a broken outcome, a crash or randomness outside rng
+    # is none of them: exit 2, one line naming the contract and the market.
+    result = invoke("check", f"{BROKEN}:{mechanism}")
+    assert_one_line_error(result)
+    assert "breaks the run contract" in result.stderr
+    assert re.search(problem, result.stderr)
+    assert "Market(values=" in result.stderr
+    assert "OK" not in result.stdout and "counterexample" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("body", "options", "problem"),
+    [
+        ("raise SystemExit(0)", (), "run called sys.exit(0)"),
+        ("time.sleep(3600)", ("--timeout", "0.3"), "did not return within 0.3 s"),
+    ],
+)
+def test_a_run_that_exits_or_hangs_fails_with_one_line(
+    invoke, tmp_path, monkeypatch, body, options, problem
+):
+    source = f"""
+        import time
+
+        class Stuck:
+            name = "stuck"
+            properties = {{"dsic": True, "ir": True, "budget_feasible": False, "monotone": True}}
+
+            def run(self, asks, market, rng):
+                {body}
+    """
+    name = write_module_here(tmp_path, monkeypatch, f"kit_stuck_{tmp_path.name}", source)
+    start = time.monotonic()
+    result = invoke("check", f"{name}:Stuck", *options)
+    assert time.monotonic() - start < 60
+    assert_one_line_error(result)
+    assert "'stuck'" in result.stderr and problem in result.stderr
+
+
+def test_a_module_that_exits_on_import_fails_with_one_line(invoke, tmp_path, monkeypatch):
+    name = write_module_here(tmp_path, monkeypatch, "kit_check_exits", "import sys\nsys.exit(3)\n")
+    result = invoke("check", f"{name}:Anything")
+    assert_one_line_error(result)
+    assert "SystemExit: 3" in result.stderr
+
+
+def test_check_finds_a_module_in_the_current_directory(invoke, tmp_path, monkeypatch):
+    name = write_module_here(tmp_path, monkeypatch, "kit_check_local", PAY_THE_VALUE)
+    result = invoke("check", f"{name}:PayTheValue", "--examples", "5")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("mechanism", "prop"),
+    [
+        ("PayAsBidFromFive", "dsic"),
+        ("BudgetAssumesUnitPrices", "budget_feasible"),
+        ("BandBonus", "dsic"),
+    ],
+)
+def test_check_at_its_defaults_finds_each_planted_violation(invoke, mechanism, prop):
+    result = invoke("check", f"{PLANTED}:{mechanism}")
+    assert result.exit_code == 1, result.output
+    assert f"violates its declared {prop}" in result.stdout
+    assert f"{prop} counterexample" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("mechanism", "narrow"),
+    [("PayAsBidFromFive", ("--sellers", "4")), ("BudgetAssumesUnitPrices", ("--scale", "1"))],
+)
+def test_sellers_and_scale_set_how_far_check_reaches(invoke, mechanism, narrow):
+    wide = invoke("check", f"{PLANTED}:{mechanism}", "--examples", "60")
+    confined = invoke("check", f"{PLANTED}:{mechanism}", "--examples", "60", *narrow)
+    assert wide.exit_code == 1, wide.output
+    assert confined.exit_code == 0, confined.output
