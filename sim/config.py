@@ -18,7 +18,7 @@ from agents.population import PopulationSpec
 from mechanisms.registry import UnknownMechanismError, get_mechanism
 from sim.corpus import ATTRIBUTES, DEFAULT_TARGET_WEIGHTS
 from sim.reward import RewardSettings, SettingError, check_settings
-from sim.reward.settings import MAX_SEED, MODES, OBJECTIVES
+from sim.reward.settings import CACHE_DTYPES, MAX_SEED, MODES, OBJECTIVES, PRECISIONS
 
 
 class ConfigError(ValueError):
@@ -119,10 +119,17 @@ _REWARD = RewardSettings()
 
 class RewardModelConfig(_Section):
     """The reward model: the fields, meaning and defaults of ``RewardSettings`` (the seed and
-    progress bar come from the market), and how many held-out pairs measure it."""
+    progress bar come from the market), and how many held-out pairs measure it.
+
+    ``mode`` names ``trainable_layers`` ("finetune" is "all", "head" 0, "partial" any k
+    between): give either, and the other follows; both only when they agree."""
 
     backbone: str = _REWARD.backbone
     mode: Literal[MODES] = _REWARD.mode
+    trainable_layers: int | Literal["all"] | None = Field(
+        _REWARD.trainable_layers,
+        description="'all', or the top k layers that train (0: head only); decides the mode",
+    )
     epochs: int | None = Field(
         _REWARD.epochs, ge=1, le=100, description="per round; None: the mode's DEFAULT_EPOCHS"
     )
@@ -138,6 +145,34 @@ class RewardModelConfig(_Section):
     torch_threads: int | None = Field(
         _REWARD.torch_threads, ge=1, description="None: a default for this machine"
     )
+    precision: Literal[PRECISIONS] = Field(
+        _REWARD.precision, description="'bf16': forward passes under bfloat16 autocast"
+    )
+    cache_mb: float = Field(
+        _REWARD.cache_mb, gt=0, description="memory bound of the frozen-state cache, MiB"
+    )
+    cache_dtype: Literal[CACHE_DTYPES] = _REWARD.cache_dtype
+
+    @field_validator("trainable_layers", mode="before")
+    @classmethod
+    def _whole_count(cls, value: Any) -> Any:
+        if isinstance(value, bool | float):
+            raise ValueError("give 'all' or an integer k of trained layers")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_knob(cls, data: Any) -> Any:
+        """Fill ``mode`` from ``trainable_layers`` or the reverse when only one is given."""
+        if isinstance(data, dict) and ("mode" in data) != ("trainable_layers" in data):
+            named = RewardSettings(
+                mode=data.get("mode"), trainable_layers=data.get("trainable_layers")
+            )
+            derived = {"mode": named.mode, "trainable_layers": named.trainable_layers}
+            # A value that names nothing (mode="partial" alone) is left to the settings' check.
+            data = {**{k: v for k, v in derived.items() if v is not None}, **data}
+            data.setdefault("trainable_layers", None)
+        return data
 
     def to_settings(self, seed: int, progress: bool) -> RewardSettings:
         """The reward model's settings, with the market's ``seed`` and ``progress``."""

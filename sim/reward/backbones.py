@@ -232,3 +232,10 @@ def _usable_folder(folder: Path) -> Path:
 def one_line(error: Exception) -> str:
     """``error``'s message on one line, for messages that quote it."""
     return " ".join(str(error).split())
+
+
+def layer_count(config: PretrainedConfig) -> int | None:
+    """Transformer layers of a backbone (``num_hidden_layers``), or None when the config does
+    not say."""
+    layers = getattr(config.get_text_config(), "num_hidden_layers", None)
+    return layers if isinstance(layers, int) and layers > 0 else None

@@ -2,8 +2,10 @@
 
 The config (:data:`CONFIG_FILE`) holds the checkpoint format, the count of fitted pairs and
 the settings that change what is learned (:data:`~sim.reward.settings.SAVED_SETTINGS`). The
-weights are the head (:data:`HEAD_FILE`) and, when the backbone was trained, the backbone
-(:data:`BACKBONE_FILE`). Reading refuses a folder with pickle weights unread, an unknown or
+weights are what trained: the head (:data:`HEAD_FILE`) and the whole backbone
+(:data:`BACKBONE_FILE`, ``trainable_layers="all"``) or its top k layers
+(:data:`TOP_LAYERS_FILE`); frozen weights are the pretrained ones, reloaded from the
+backbone's source. Reading refuses a folder with pickle weights unread, an unknown or
 malformed config and non-finite weights; writing refuses non-finite weights and renames
 every file into place only once all are written. Every refusal is one line naming the file.
 """
@@ -20,11 +22,13 @@ import safetensors.torch
 import torch
 
 from sim.reward.backbones import PICKLE_SUFFIXES, one_line
+from sim.reward.network import trained_part
 from sim.reward.settings import RUNTIME_SETTINGS, SAVED_SETTINGS, SettingError
 
 CONFIG_FILE = "reward_model.json"
 BACKBONE_FILE = "backbone.safetensors"
 HEAD_FILE = "head.safetensors"
+TOP_LAYERS_FILE = "top_layers.safetensors"
 CHECKPOINT_FORMAT = 1
 
 
@@ -38,13 +42,15 @@ class MissingCheckpointError(CheckpointError, FileNotFoundError):
 
 
 def stored_modules(
-    mode: str, head: torch.nn.Module | None, backbone: torch.nn.Module
+    trainable_layers: int | str, head: torch.nn.Module | None, backbone: torch.nn.Module
 ) -> dict[str, torch.nn.Module]:
-    """The trained modules a checkpoint stores, by file name: the head (none under DPO) and,
-    in ``finetune`` mode, the backbone; a frozen backbone is reloaded from its source."""
+    """The trained modules a checkpoint stores, by file name: the head (none under DPO) and
+    the trained part of the backbone (:func:`~sim.reward.network.trained_part`): all of it
+    (``"all"``), its top k layers (k >= 1) or nothing (0)."""
     modules = {HEAD_FILE: head} if head is not None else {}
-    if mode == "finetune":
-        modules[BACKBONE_FILE] = backbone
+    part = trained_part(backbone, trainable_layers)
+    if part is not None:
+        modules[BACKBONE_FILE if part is backbone else TOP_LAYERS_FILE] = part
     return modules
 
 

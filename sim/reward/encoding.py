@@ -12,19 +12,23 @@ Throughput (none of these changes what is computed, up to float rounding):
 - a batch's texts go through the backbone in forward passes of similar length; the split
   minimises padded tokens plus a per-pass overhead (:func:`length_passes`);
 - evaluation runs on length-sorted texts (:meth:`TextEncoder.length_sorted_batches`);
-- a frozen backbone (head mode) encodes each text once (:class:`EmbeddingCache`).
+- a frozen part of the backbone encodes each text once (:mod:`sim.reward.state_cache`): the
+  whole backbone in head mode, the layers below the trained ones in a partial fine-tune,
+  whose passes then run only the top layers on the cached states (re-padded here).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import torch
 from transformers import AutoTokenizer
 
 from sim.reward.backbones import BackboneSource, one_line
+from sim.reward.layers import upper_states
 from sim.reward.settings import SettingError
 
 PASS_OVERHEAD_TOKENS = 50
@@ -33,6 +37,15 @@ about 39 ms per pass plus 0.73 ms per padded token, so one pass costs what ~50 t
 
 TextKey = tuple[str, str]
 """A (prompt, response) pair of texts."""
+
+
+class FrozenLower(Protocol):
+    """The cached output h_n of a backbone's frozen lower ``n_frozen`` layers, per text
+    (:class:`~sim.reward.state_cache.StateCache` of ``FrozenStates``)."""
+
+    n_frozen: int
+
+    def get(self, backbone: torch.nn.Module, keys: list[TextKey]) -> list[torch.Tensor]: ...
 
 
 @dataclass(frozen=True)
@@ -131,16 +144,28 @@ class TextEncoder:
         return inputs
 
     def hidden_states(
-        self, model: torch.nn.Module, keys: list[TextKey]
+        self, model: torch.nn.Module, keys: list[TextKey], frozen: FrozenLower | None = None
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The forward pass: the last hidden states of ``model``'s transformer (embeddings,
-        then its layers) over the padded ``keys``, with the inputs that produced them."""
-        inputs = self.padded(keys)
-        return model.base_model(**inputs).last_hidden_state, inputs
+        then its layers) over the padded ``keys``, with the inputs that produced them (at
+        least the attention mask).
 
-    def pooled(self, model: torch.nn.Module, keys: list[TextKey]) -> torch.Tensor:
-        """Mean-pooled (encoder) or last-token (causal) final hidden states of ``keys``."""
-        hidden, inputs = self.hidden_states(model, keys)
+        With ``frozen``, the lower layers' output comes from it, padded
+        (:func:`padded_states`), and only the layers above run here
+        (:func:`~sim.reward.layers.upper_states`): the same states up to float rounding.
+        """
+        if frozen is None:
+            inputs = self.padded(keys)
+            return model.base_model(**inputs).last_hidden_state, inputs
+        hidden, mask = padded_states(frozen.get(model, keys))
+        return upper_states(model, hidden, mask, frozen.n_frozen), {"attention_mask": mask}
+
+    def pooled(
+        self, model: torch.nn.Module, keys: list[TextKey], frozen: FrozenLower | None = None
+    ) -> torch.Tensor:
+        """Mean-pooled (encoder) or last-token (causal) final hidden states of ``keys``:
+        sum_t m_t h_t / sum_t m_t over the attention mask m, or h at the last real token."""
+        hidden, inputs = self.hidden_states(model, keys, frozen)
         mask = inputs["attention_mask"]
         if self.causal:
             last = mask.sum(dim=1) - 1
@@ -149,36 +174,16 @@ class TextEncoder:
         return (hidden * weights).sum(dim=1) / weights.sum(dim=1)
 
 
-class EmbeddingCache:
-    """Pooled states of a frozen backbone, each text encoded once (head mode).
-
-    They come from the pretrained weights, which reloading restores, so they stay valid
-    across fits, including ``from_scratch`` ones.
-    """
-
-    def __init__(self, encoder: TextEncoder, batch_size: int) -> None:
-        self._encoder = encoder
-        self._batch_size = batch_size
-        self._values: dict[TextKey, torch.Tensor] = {}
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def add_missing(self, model: torch.nn.Module, keys: list[TextKey]) -> None:
-        """Encode with ``model`` and keep the ``keys`` not seen before, ``batch_size`` texts a
-        pass."""
-        missing = [key for key in dict.fromkeys(keys) if key not in self._values]
-        if not missing:
-            return
-        self._encoder.tokenize_missing(missing)
-        with torch.inference_mode():
-            for batch in self._encoder.length_sorted_batches(missing, self._batch_size):
-                pooled = self._encoder.pooled(model, batch)
-                self._values.update(zip(batch, pooled.clone(), strict=True))
-
-    def stacked(self, keys: list[TextKey]) -> torch.Tensor:
-        """The embeddings of ``keys`` (added before), one row each."""
-        return torch.stack([self._values[key] for key in keys])
+def padded_states(states: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Unpadded ``[tokens_i, d]`` states right-padded with zeros into a float32
+    ``[texts, tokens, d]``, with the attention mask (1 on each text's tokens)."""
+    width = max(len(state) for state in states)
+    hidden = torch.zeros(len(states), width, states[0].shape[-1])
+    mask = torch.zeros(len(states), width, dtype=torch.long)
+    for i, state in enumerate(states):
+        hidden[i, : len(state)] = state
+        mask[i, : len(state)] = 1
+    return hidden, mask
 
 
 def length_passes(

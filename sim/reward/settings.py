@@ -23,10 +23,15 @@ if TYPE_CHECKING:
 
     from sim.reward.backbones import BackboneSource
 
-MODES = ("finetune", "head")
+MODES = ("finetune", "partial", "head")
+"""Names of ``trainable_layers``: "finetune" is "all", "head" is 0, "partial" any k between."""
+LAYERS_OF_MODE = {"finetune": "all", "head": 0}
 OBJECTIVES = ("bradley_terry", "dpo")
-DEFAULT_LEARNING_RATE = {"finetune": 1e-4, "head": 1e-2}
-DEFAULT_EPOCHS = {"finetune": 1, "head": 10}
+DEFAULT_LEARNING_RATE = {"finetune": 1e-4, "partial": 1e-4, "head": 1e-2}
+DEFAULT_EPOCHS = {"finetune": 1, "partial": 1, "head": 10}
+PRECISIONS = ("fp32", "bf16")
+CACHE_DTYPES = ("float32", "bfloat16")
+DEFAULT_CACHE_MB = 1024.0
 MIN_MAX_LENGTH = 8
 MAX_SEED = 2**63 - 1
 _RUNTIME = {"runtime": True}
@@ -56,13 +61,25 @@ class RewardSettings:
     backbone : str
         ``"minilm"`` (default), ``"smollm2"`` (optional extra) or a local model folder with
         safetensors weights; see :mod:`sim.reward.backbones`.
-    mode : {"finetune", "head"}
-        Train all weights, or only a linear head on cached frozen embeddings.
+    trainable_layers : int or "all", optional
+        How much of the backbone trains: ``"all"`` (every weight, embeddings included), or
+        the top ``k`` transformer layers, from 0 (a frozen backbone: only the head trains, on
+        cached pooled embeddings) to the backbone's layer count (every layer, embeddings
+        frozen). Below ``"all"``, the frozen part's output for each distinct text is computed
+        once and cached (:mod:`sim.reward.state_cache`), and a step runs only the top ``k``
+        layers, pooling and the head. Causal backbones take 0 or ``"all"`` only.
+    mode : {"finetune", "partial", "head"}, optional
+        A name for ``trainable_layers``: ``"finetune"`` is ``"all"``, ``"head"`` is 0 and
+        ``"partial"`` any k in between (give ``trainable_layers`` with it). Give either; both
+        only when they agree (a contradicting pair is refused). ``trainable_layers`` decides:
+        when it is given, ``mode`` follows from it. Neither given: ``"finetune"``.
     learning_rate : float, optional
-        AdamW learning rate, constant; default 1e-4 (finetune) or 1e-2 (head).
+        AdamW learning rate, constant; default ``DEFAULT_LEARNING_RATE`` of the mode: 1e-4
+        (finetune, partial) or 1e-2 (head).
     epochs : int, optional
-        Passes over the pairs per ``fit`` call; default 1 (finetune) or 10 (head). On 200
-        gold pairs of the built-in corpus more passes overfit (held-out accuracy falls).
+        Passes over the pairs per ``fit`` call; default ``DEFAULT_EPOCHS`` of the mode: 1
+        (finetune, partial) or 10 (head). On 200 gold pairs of the built-in corpus more
+        passes overfit (held-out accuracy falls).
     batch_size : int
         Pairs per optimiser step.
     max_length : int
@@ -86,14 +103,25 @@ class RewardSettings:
         :func:`default_torch_threads`. Use 1 per process in parallel sweeps.
     progress : bool
         Show a progress bar for fits that run longer than a few seconds.
-    deduplicate_texts, sort_by_length : bool
-        Throughput switches (see :mod:`sim.reward.encoding`); off only to measure their gains.
+    deduplicate_texts, sort_by_length, cache_frozen_states : bool
+        Throughput switches (see :mod:`sim.reward.encoding` and :mod:`sim.reward.state_cache`);
+        off only to measure their gains. With ``cache_frozen_states=False`` a partial fine-tune
+        runs the whole backbone every step (the frozen layers without gradients).
+    cache_mb : float
+        Memory bound of the frozen-state cache in MiB (least recently used states are
+        evicted, and computed again when next needed); default 1024.
+    cache_dtype : {"float32", "bfloat16"}
+        How cached frozen states are stored; bfloat16 halves their memory and rounds them.
+    precision : {"fp32", "bf16"}
+        "bf16" runs every forward pass under ``torch.autocast("cpu", dtype=torch.bfloat16)``
+        (weights, optimiser and loss stay float32); default "fp32".
 
     None for ``learning_rate``, ``epochs`` or ``torch_threads`` means the default.
     """
 
     backbone: str = "minilm"
-    mode: str = "finetune"
+    mode: str | None = None
+    trainable_layers: int | str | None = None
     learning_rate: float | None = None
     epochs: int | None = None
     batch_size: int = 16
@@ -107,9 +135,26 @@ class RewardSettings:
     progress: bool = field(default=True, metadata=_RUNTIME)
     deduplicate_texts: bool = field(default=True, metadata=_RUNTIME)
     sort_by_length: bool = field(default=True, metadata=_RUNTIME)
+    cache_frozen_states: bool = field(default=True, metadata=_RUNTIME)
+    cache_mb: float = field(default=DEFAULT_CACHE_MB, metadata=_RUNTIME)
+    cache_dtype: str = field(default="float32", metadata=_RUNTIME)
+    precision: str = field(default="fp32", metadata=_RUNTIME)
+
+    def __post_init__(self) -> None:
+        # mode and trainable_layers are one knob: fill the one not given from the other.
+        mode, layers = self.mode, self.trainable_layers
+        if mode is None and layers is None:
+            mode, layers = "finetune", "all"
+        elif layers is None and isinstance(mode, str) and mode in LAYERS_OF_MODE:
+            layers = LAYERS_OF_MODE[mode]
+        elif mode is None and _is_layer_count(layers):
+            mode = mode_of(layers)
+        object.__setattr__(self, "mode", mode)
+        object.__setattr__(self, "trainable_layers", layers)
 
     def replace(self, **fields) -> RewardSettings:
-        """These settings with ``fields`` replaced.
+        """These settings with ``fields`` replaced; replacing one of ``mode`` and
+        ``trainable_layers`` alone sets the other from it.
 
         Raises
         ------
@@ -121,7 +166,23 @@ class RewardSettings:
             raise SettingError(
                 unknown[0], f"unknown setting; known settings are {', '.join(SETTINGS)}"
             )
+        if ("mode" in fields) != ("trainable_layers" in fields):
+            fields = {"mode": None, "trainable_layers": None, **fields}
         return dataclasses.replace(self, **fields)
+
+
+def mode_of(trainable_layers: int | str) -> str:
+    """The mode that names ``trainable_layers``: "finetune" ("all"), "head" (0), else
+    "partial"."""
+    if trainable_layers == "all":
+        return "finetune"
+    return "head" if trainable_layers == 0 else "partial"
+
+
+def _is_layer_count(value) -> bool:
+    return value == "all" or (
+        isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+    )
 
 
 SETTINGS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RewardSettings))
@@ -147,14 +208,17 @@ def check_settings(**settings) -> None:
     """Refuse what ``RewardModel(**settings)`` would refuse, reading the backbone's config but
     no weights: for validating a configuration before any model is built.
 
-    The ranges: ``mode`` and ``objective`` from ``MODES`` and ``OBJECTIVES``; ``learning_rate``
-    and ``beta`` finite and > 0; ``epochs``, ``batch_size``, ``eval_batch_size`` and
+    The ranges: ``mode``, ``objective``, ``precision`` and ``cache_dtype`` from ``MODES``,
+    ``OBJECTIVES``, ``PRECISIONS`` and ``CACHE_DTYPES``; ``trainable_layers`` "all" or an
+    integer from 0 to the backbone's layer count (0 or "all" on a causal backbone), and
+    ``mode`` its name (:func:`mode_of`) when both are given; ``learning_rate``, ``beta`` and
+    ``cache_mb`` finite and > 0; ``epochs``, ``batch_size``, ``eval_batch_size`` and
     ``torch_threads`` integers >= 1; ``seed`` an integer in [0, 2**63 - 1]; ``max_length`` an
     integer from 8 to the backbone's position limit; the switches (``progress``,
-    ``group_comparisons``, ``deduplicate_texts``, ``sort_by_length``) booleans; ``backbone``
-    as :func:`sim.reward.backbones.resolve_backbone` accepts it; DPO only on a causal backbone
-    in ``finetune`` mode. None for ``learning_rate``, ``epochs`` or ``torch_threads`` means the
-    default.
+    ``group_comparisons``, ``deduplicate_texts``, ``sort_by_length``, ``cache_frozen_states``)
+    booleans; ``backbone`` as :func:`sim.reward.backbones.resolve_backbone` accepts it; DPO
+    only on a causal backbone with ``trainable_layers="all"``. None for ``learning_rate``,
+    ``epochs`` or ``torch_threads`` means the default.
 
     Raises
     ------
@@ -171,14 +235,23 @@ def checked(settings: RewardSettings) -> tuple[RewardSettings, BackboneSource, P
         BackboneError,
         backbone_config,
         is_causal,
+        layer_count,
         position_limit,
         resolve_backbone,
     )
 
     values = dict(vars(settings))
-    for name, choices in (("mode", MODES), ("objective", OBJECTIVES)):
+    if values["mode"] is None:  # trainable_layers was given, but names no mode: refuse it
+        _layer_count_setting(None, values["trainable_layers"])
+    for name, choices in (
+        ("mode", MODES),
+        ("objective", OBJECTIVES),
+        ("precision", PRECISIONS),
+        ("cache_dtype", CACHE_DTYPES),
+    ):
         if not isinstance(values[name], str) or values[name] not in choices:
             raise SettingError(name, f"got {values[name]!r}; use one of {choices}")
+    values["trainable_layers"] = _layer_count_setting(values["mode"], values["trainable_layers"])
     defaults = {
         "learning_rate": DEFAULT_LEARNING_RATE[values["mode"]],
         "epochs": DEFAULT_EPOCHS[values["mode"]],
@@ -187,13 +260,19 @@ def checked(settings: RewardSettings) -> tuple[RewardSettings, BackboneSource, P
     for name, default in defaults.items():
         if values[name] is None:
             values[name] = default
-    for name in ("learning_rate", "beta"):
+    for name in ("learning_rate", "beta", "cache_mb"):
         values[name] = _positive_number(name, values[name])
     for name in ("epochs", "batch_size", "eval_batch_size", "torch_threads"):
         values[name] = _integer(name, values[name], 1)
     values["seed"] = _integer("seed", values["seed"], 0, MAX_SEED)
     values["max_length"] = _integer("max_length", values["max_length"], MIN_MAX_LENGTH)
-    for name in ("progress", "group_comparisons", "deduplicate_texts", "sort_by_length"):
+    for name in (
+        "progress",
+        "group_comparisons",
+        "deduplicate_texts",
+        "sort_by_length",
+        "cache_frozen_states",
+    ):
         if not isinstance(values[name], bool | np.bool_):
             raise SettingError(name, f"got {values[name]!r}; give True or False")
         values[name] = bool(values[name])
@@ -209,13 +288,63 @@ def checked(settings: RewardSettings) -> tuple[RewardSettings, BackboneSource, P
             f"got {values['max_length']}, more than the {limit} token positions of backbone "
             f"{values['backbone']!r}; give at most {limit}",
         )
-    if values["objective"] == "dpo" and not (is_causal(config) and values["mode"] == "finetune"):
+    _check_layers_on(values["trainable_layers"], values["backbone"], config, is_causal, layer_count)
+    if values["objective"] == "dpo" and not (
+        is_causal(config) and values["trainable_layers"] == "all"
+    ):
         raise SettingError(
             "objective",
-            "'dpo' needs a causal backbone (e.g. 'smollm2') and mode='finetune'; "
-            "use objective='bradley_terry' otherwise",
+            "'dpo' needs a causal backbone (e.g. 'smollm2') and mode='finetune' "
+            "(trainable_layers='all'); use objective='bradley_terry' otherwise",
         )
     return RewardSettings(**values), source, config
+
+
+def _layer_count_setting(mode: str, layers) -> int | str:
+    """``trainable_layers`` as "all" or a plain int >= 0, and agreeing with ``mode``."""
+    if layers is None:  # only mode="partial" leaves it unset
+        raise SettingError(
+            "trainable_layers",
+            "mode='partial' needs a layer count; give trainable_layers=k (1 to the backbone's "
+            "layers minus 1 keeps some layers frozen)",
+        )
+    if not _is_layer_count(layers) or (layers != "all" and layers < 0):
+        raise SettingError(
+            "trainable_layers",
+            f"got {layers!r}; give 'all' or an integer from 0 (head only) to the backbone's "
+            "layer count",
+        )
+    layers = layers if layers == "all" else int(layers)
+    if mode_of(layers) != mode:
+        meaning = LAYERS_OF_MODE.get(mode, "an integer from 1 to the layer count minus 1")
+        raise SettingError(
+            "mode",
+            f"mode={mode!r} means trainable_layers={meaning!r}, but trainable_layers="
+            f"{layers!r} was given; give only trainable_layers (it decides, and names the "
+            f"mode {mode_of(layers)!r})",
+        )
+    return layers
+
+
+def _check_layers_on(layers, backbone: str, config, is_causal, layer_count) -> None:
+    """Refuse a ``trainable_layers`` count beyond the backbone's layers, or a partial
+    fine-tune of a causal backbone."""
+    if layers in ("all", 0):
+        return
+    if is_causal(config):
+        raise SettingError(
+            "trainable_layers",
+            f"got {layers}; a causal backbone ({backbone!r}) trains 0 (head) or 'all' "
+            "layers (a partial split of rotary-position decoders is not supported)",
+        )
+    total = layer_count(config)
+    if total is None or layers > total:
+        has = "an unknown number of" if total is None else f"{total}"
+        raise SettingError(
+            "trainable_layers",
+            f"got {layers}, but backbone {backbone!r} has {has} layers; give at most "
+            f"{total if total is not None else 0}, or 'all'",
+        )
 
 
 def _positive_number(name: str, value) -> float:

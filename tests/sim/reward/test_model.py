@@ -132,7 +132,7 @@ def test_head_mode_learns_from_cached_embeddings(corpus, test_pairs):
     unique_texts = set(zip(train["prompt"], train["chosen"], strict=True)) | set(
         zip(train["prompt"], train["rejected"], strict=True)
     )
-    assert len(model._embeddings) == len(unique_texts)  # each embedded once, then cached
+    assert len(model._cache) == len(unique_texts)  # each embedded once, then cached
     assert model.accuracy(test_pairs) >= 0.70
     assert all(torch.equal(p, frozen[name]) for name, p in model.network.named_parameters())
 

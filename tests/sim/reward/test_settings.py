@@ -72,6 +72,16 @@ def test_every_constructor_argument_is_a_known_setting():
         ("group_comparisons", "yes"),
         ("progress", None),
         ("deduplicate_texts", 1),
+        ("cache_frozen_states", "no"),
+        ("trainable_layers", "some"),
+        ("trainable_layers", -1),
+        ("trainable_layers", True),
+        ("trainable_layers", 2.0),
+        ("trainable_layers", 7),  # MiniLM has 6 layers
+        ("cache_mb", 0),
+        ("cache_mb", float("inf")),
+        ("cache_dtype", "float16"),
+        ("precision", "fp16"),
     ],
 )
 def test_out_of_range_settings_are_refused_by_name(field, value):
@@ -86,6 +96,36 @@ def test_a_config_table_builds_the_settings_it_names():
     assert built == RewardSettings(**table, seed=7, progress=False)
     with pytest.raises(ConfigError, match=r"^reward_model\.objective: .*causal"):
         MarketConfig.from_dict({"reward_model": {"objective": "dpo"}})
+
+
+def test_mode_names_trainable_layers_and_a_contradiction_is_refused():
+    for given, mode, layers in [
+        ({}, "finetune", "all"),
+        ({"mode": "head"}, "head", 0),
+        ({"mode": "finetune"}, "finetune", "all"),
+        ({"trainable_layers": 0}, "head", 0),
+        ({"trainable_layers": 3}, "partial", 3),
+        ({"trainable_layers": "all"}, "finetune", "all"),
+        ({"mode": "partial", "trainable_layers": 2}, "partial", 2),
+    ]:
+        settings = RewardSettings(**given)
+        assert (settings.mode, settings.trainable_layers) == (mode, layers), given
+        config = RewardModelConfig(**given)
+        assert (config.mode, config.trainable_layers) == (mode, layers), given
+        check_settings(**given)
+    # Replacing one of the two sets the other from it.
+    assert RewardSettings(mode="head").replace(trainable_layers=2).mode == "partial"
+    assert RewardSettings(trainable_layers=2).replace(mode="head").trainable_layers == 0
+    for contradiction in (
+        {"mode": "head", "trainable_layers": 2},
+        {"mode": "finetune", "trainable_layers": 0},
+        {"mode": "partial", "trainable_layers": "all"},
+    ):
+        message = _refused(check_settings, "mode", **contradiction)
+        assert "trainable_layers" in message
+        with pytest.raises(ConfigError, match=r"^reward_model\.mode: "):
+            MarketConfig.from_dict({"reward_model": contradiction})
+    assert "needs a layer count" in _refused(check_settings, "trainable_layers", mode="partial")
 
 
 def test_dpo_needs_a_causal_backbone():

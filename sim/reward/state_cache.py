@@ -1,0 +1,181 @@
+"""What a frozen part of the backbone outputs for each text, computed once and kept (LRU-bounded).
+
+Below ``trainable_layers="all"`` the lower part of the backbone is pretrained and frozen, so its
+output for a (prompt, response) never changes: across epochs, across ``fit`` calls (market
+rounds) and in ``score`` / ``accuracy``, and across ``from_scratch`` fits too, since reloading
+restores the same pretrained weights. :class:`StateCache` keeps one tensor per text:
+
+- ``trainable_layers=k >= 1`` (:class:`FrozenStates`): h_{L-k}, the hidden states below the
+  first trained layer (:mod:`sim.reward.layers`), unpadded, ``[tokens, d]``; a batch re-pads
+  them (:func:`~sim.reward.encoding.padded_states`);
+- ``trainable_layers=0``, head mode (:class:`PooledEmbeddings`): the pooled last hidden state,
+  ``[d]``.
+
+The key is the (prompt, response) text pair alone: one cache belongs to one model, whose
+backbone, ``max_length`` (truncation), split point and precision are fixed. Values are stored
+in ``cache_dtype`` (float32 is exact; bfloat16 halves the memory and rounds each value to 8
+significant bits) and handed out as float32. The bound, ``cache_mb`` MiB over the stored
+tensors' bytes, is kept by evicting the least recently used texts; an evicted text is computed
+again when next asked for, with the same result up to float rounding. Missing texts are
+computed in length-sorted passes of ``batch_size`` texts, without gradients.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Protocol
+
+import torch
+
+from sim.reward.encoding import TextEncoder, TextKey
+from sim.reward.layers import layer_stack, lower_states
+from sim.reward.settings import RewardSettings
+
+STORAGE = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+MIB = 2**20
+
+
+class Compute(Protocol):
+    """The frozen part: the value of each of some tokenised keys under a backbone, and how
+    many numbers a key's value holds."""
+
+    def __call__(self, backbone: torch.nn.Module, keys: list[TextKey]) -> list[torch.Tensor]: ...
+
+    def numbers(self, key: TextKey) -> int: ...
+
+
+class StateCache:
+    """Per-text tensors of a frozen part of the backbone, least recently used evicted first.
+
+    Parameters
+    ----------
+    encoder : TextEncoder
+        Tokenises and pads the texts.
+    compute : Compute
+        The frozen part: :class:`FrozenStates` or :class:`PooledEmbeddings`.
+    bound_mb : float
+        Most MiB the stored tensors may take.
+    dtype : {"float32", "bfloat16"}
+        How values are stored.
+    batch_size : int
+        Texts per pass when computing missing values.
+    """
+
+    def __init__(
+        self, encoder: TextEncoder, compute: Compute, bound_mb: float, dtype: str, batch_size: int
+    ) -> None:
+        self._encoder = encoder
+        self._compute = compute
+        self._bound = bound_mb * MIB
+        self._dtype = STORAGE[dtype]
+        self._batch_size = batch_size
+        self._values: OrderedDict[TextKey, torch.Tensor] = OrderedDict()
+        self.bytes_ = 0
+        self.peak_bytes_ = 0
+        self.computed_ = 0
+        self.evicted_ = 0
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    @property
+    def n_frozen(self) -> int:
+        """Layers below the cached states (caches of :class:`FrozenStates` only)."""
+        return self._compute.n_frozen
+
+    def __contains__(self, key: TextKey) -> bool:
+        return key in self._values
+
+    def get(self, backbone: torch.nn.Module, keys: list[TextKey]) -> list[torch.Tensor]:
+        """The float32 value of each of ``keys``, computing the missing ones with ``backbone``
+        (each distinct key once); the keys become the most recently used."""
+        missing = [key for key in dict.fromkeys(keys) if key not in self._values]
+        found = {}
+        if missing:
+            self._encoder.tokenize_missing(missing)
+            with torch.inference_mode():
+                for batch in self._encoder.length_sorted_batches(missing, self._batch_size):
+                    for key, value in zip(batch, self._compute(backbone, batch), strict=True):
+                        found[key] = self._store(key, value)
+            self.computed_ += len(missing)
+        for key in keys:
+            if key in self._values:
+                self._values.move_to_end(key)
+                found.setdefault(key, self._values[key])
+        self._evict()
+        return [found[key].float() for key in keys]
+
+    def info(self: StateCache | None) -> dict[str, float]:
+        """``texts`` held, ``mb`` and ``peak_mb`` (MiB of stored tensors), ``computed`` and
+        ``evicted`` texts so far; all zero for no cache (None)."""
+        if self is None:
+            return {"texts": 0, "mb": 0.0, "peak_mb": 0.0, "computed": 0, "evicted": 0}
+        return {
+            "texts": len(self._values),
+            "mb": self.bytes_ / MIB,
+            "peak_mb": self.peak_bytes_ / MIB,
+            "computed": self.computed_,
+            "evicted": self.evicted_,
+        }
+
+    def fits(self, keys: list[TextKey]) -> bool:
+        """Whether the values of tokenised ``keys`` fit the bound together."""
+        numbers = sum(self._compute.numbers(key) for key in set(keys))
+        return numbers * (torch.finfo(self._dtype).bits // 8) <= self._bound
+
+    def _store(self, key: TextKey, value: torch.Tensor) -> torch.Tensor:
+        stored = value.to(self._dtype, copy=True)  # a copy, so a batch's tensor is not kept
+        self._values[key] = stored
+        self.bytes_ += stored.numel() * stored.element_size()
+        self.peak_bytes_ = max(self.peak_bytes_, self.bytes_)
+        return stored
+
+    def _evict(self) -> None:
+        while self.bytes_ > self._bound and self._values:
+            _, value = self._values.popitem(last=False)
+            self.bytes_ -= value.numel() * value.element_size()
+            self.evicted_ += 1
+
+
+class FrozenStates:
+    """h_{n_frozen} of each text, unpadded: its embeddings, then ``n_frozen`` layers."""
+
+    def __init__(self, encoder: TextEncoder, n_frozen: int, width: int) -> None:
+        self.encoder, self.n_frozen, self.width = encoder, n_frozen, width
+
+    def __call__(self, backbone: torch.nn.Module, keys: list[TextKey]) -> list[torch.Tensor]:
+        hidden = lower_states(backbone, self.encoder.padded(keys), self.n_frozen)
+        return [hidden[i, : self.encoder.length(key)] for i, key in enumerate(keys)]
+
+    def numbers(self, key: TextKey) -> int:
+        return self.width * self.encoder.length(key)
+
+
+class PooledEmbeddings:
+    """The pooled last hidden state of each text under the whole (frozen) backbone."""
+
+    def __init__(self, encoder: TextEncoder, width: int) -> None:
+        self.encoder, self.width = encoder, width
+
+    def __call__(self, backbone: torch.nn.Module, keys: list[TextKey]) -> list[torch.Tensor]:
+        return list(self.encoder.pooled(backbone, keys))
+
+    def numbers(self, key: TextKey) -> int:
+        return self.width
+
+
+def state_cache(
+    settings: RewardSettings, encoder: TextEncoder, backbone: torch.nn.Module, width: int
+) -> StateCache | None:
+    """The cache of a model's frozen part: pooled embeddings (``trainable_layers=0``), the
+    states below the top k trained layers (k), or none ("all"); ``width`` is the hidden size."""
+    layers = settings.trainable_layers
+    if layers == "all":
+        return None
+    if layers == 0:
+        compute = PooledEmbeddings(encoder, width)
+    else:
+        compute = FrozenStates(encoder, len(layer_stack(backbone)) - layers, width)
+    return StateCache(
+        encoder, compute, settings.cache_mb, settings.cache_dtype, settings.eval_batch_size
+    )
