@@ -11,6 +11,9 @@ Dask workers on other machines need no shared file system.
   started by ``spawn`` (a forked copy of a process that has used torch's thread pools can
   deadlock), each single-threaded (``SINGLE_THREAD_ENVIRONMENT``). A worker ends itself
   when the sweep process dies (:func:`_exit_with_parent`), so ``kill -9`` leaves none behind.
+
+Local workers (processes, embedded Dask) skip the interpreter's teardown when they end
+(:func:`_exit_at_once`).
 - ``dask``: ``dask.distributed``; with no ``scheduler`` an embedded ``LocalCluster`` (see
   :func:`dask_client`), else ``Client(scheduler)`` on an existing cluster whose workers
   have prefmarket installed.
@@ -22,9 +25,11 @@ then lock the store and write the plan, so a sweep that cannot start writes noth
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import multiprocessing
 import os
+import sys
 import threading
 import time
 import traceback
@@ -236,7 +241,7 @@ def _processes(workers: int, scheduler: str | None) -> Iterator[Execute]:
         pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
-            initializer=_exit_with_parent,
+            initializer=_start_worker,
             initargs=(os.getpid(),),
         )
         try:
@@ -254,6 +259,12 @@ def _pool_results(pool: ProcessPoolExecutor, specs: list[RunSpec]) -> Iterator[R
             yield _crashed(futures[future], exc)
 
 
+def _start_worker(parent: int) -> None:
+    """Pool initializer of the ``processes`` workers."""
+    _exit_with_parent(parent)
+    _exit_at_once()
+
+
 def _exit_with_parent(parent: int) -> None:
     """End this worker process as soon as ``parent`` (the sweep process) is gone.
 
@@ -269,6 +280,24 @@ def _exit_with_parent(parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _exit_at_once() -> None:
+    """Make this worker process end as soon as its exit handlers have run.
+
+    A worker holds nothing to save when it ends (its results went back to the sweep
+    process), but tearing down torch and transformers module by module took 2 to 4 s per
+    worker at the end of every sweep, and Dask's nanny kills a worker still finalising
+    after 4 s, with a warning. Exit handlers registered later (by what a run imports) run
+    first; standard streams are flushed.
+    """
+
+    def exit_now() -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+    atexit.register(exit_now)
 
 
 @contextlib.contextmanager
@@ -398,8 +427,10 @@ def dask_client(workers: int, scheduler: str | None = None) -> Iterator[object]:
 
 def dask_setup(worker) -> None:
     """Preload hook of the embedded cluster's workers (``distributed.worker.preload``),
-    run in each as it starts (a restarted one too): stop its HTTP server."""
+    run in each as it starts (a restarted one too): stop its HTTP server, and skip the
+    interpreter's teardown at the end (:func:`_exit_at_once`)."""
     worker.http_server.stop()
+    _exit_at_once()
 
 
 _START = {"serial": _serial, "processes": _processes, "dask": _dask}
