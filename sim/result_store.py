@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
 import json
 import os
 from collections.abc import Collection, Iterable, Iterator
@@ -40,6 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from analysis.outcomes import ROUND_METRICS
 from sim.sweep_config import config_key
 
 PLAN_FILE = "plan.json"
@@ -167,7 +167,7 @@ class ResultStore:
             frame = pq.read_table(path).to_pandas()
         except (OSError, pa.ArrowException) as exc:
             raise InvalidRunFileError(path, f"not a readable Parquet file ({exc})") from None
-        missing = [c for c in (*_round_columns(), *RUN_COLUMNS) if c not in frame.columns]
+        missing = [c for c in (*ROUND_METRICS, *RUN_COLUMNS) if c not in frame.columns]
         if missing:
             raise InvalidRunFileError(path, f"missing columns {', '.join(missing)}")
         if frame.empty:
@@ -274,14 +274,6 @@ def refuse_file_on_path(path: Path, option: str = "--out") -> None:
                 under = "" if folder == path else f", so {path} cannot be a folder"
                 raise ValueError(f"{option}: {folder} is a file{under}; give a folder path")
             return
-
-
-@functools.cache
-def _round_columns() -> tuple[str, ...]:
-    """The market's ``rounds`` columns (imported late: ``sim.market`` brings in torch)."""
-    from sim.market import ROUND_METRICS
-
-    return ROUND_METRICS
 
 
 def _config_key(config: Any) -> str | None:

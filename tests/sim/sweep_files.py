@@ -55,7 +55,7 @@ def instant_run(key: str, config):
     import numpy as np
     import pandas as pd
 
-    from sim.market import ROUND_METRICS
+    from analysis.outcomes import ROUND_METRICS
     from sim.sweep import RunResult
 
     rng = np.random.default_rng(config.seed)
