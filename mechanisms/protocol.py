@@ -32,7 +32,11 @@ class Mechanism(Protocol):
         (see :mod:`mechanisms.conditions`), e.g. ``{"dsic": "unit_capacity"}``.
 
     ``run(asks, market, rng)`` takes every random draw from ``rng`` so that a
-    property check can hold randomness fixed while one seller deviates.
+    property check can hold randomness fixed while one seller deviates, and declines a
+    market it does not clear by raising ``MarketRefusedError``; the whole contract, as
+    the property kit enforces it, is in :mod:`mechanisms.run_contract`. A mechanism
+    named by import path must be a class that defines ``name`` and ``run``
+    (:func:`mechanisms.registry.get_mechanism`).
     """
 
     name: str
