@@ -106,6 +106,7 @@ def check_output_dir(path: str | os.PathLike, overwrite: bool) -> Path:
             f"--out: {path} already holds results; pick a new folder or pass --overwrite"
         )
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         _make_hidden(path, STAGE_TAG).rmdir()
     except OSError as exc:
         raise OutputDirError(

@@ -144,3 +144,9 @@ def test_unwritable_out_is_refused_before_any_work(tmp_path, where):
         target = "/proc/prefmarket-out"
     with pytest.raises(OutputDirError, match="--out: cannot write"):
         check_output_dir(target, overwrite=False)
+
+
+def test_a_missing_parent_folder_is_created(tmp_path):
+    target = tmp_path / "out" / "demo"
+    assert check_output_dir(target, overwrite=False) == target
+    assert target.parent.is_dir() and not target.exists()
