@@ -28,9 +28,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.result_store import ResultStore
-from sim.sweep import execute_run, run_sweep
-from sim.sweep_config import SweepConfig
+from sim.experiments.executors import execute_run, run_sweep
+from sim.experiments.result_store import ResultStore
+from sim.experiments.sweep_config import SweepConfig
 
 BASE = {
     "population": {"n_annotators": 12, "capacity": 4},

@@ -49,14 +49,14 @@ mechanism.name = ["vcg", "first_price"]
 
 
 def instant_run(key: str, config):
-    """A stand-in for ``sim.sweep.execute_run`` that skips the market: a ``rounds`` table
-    with every column of the real one, filled from the run's seed. For tests of the store
-    and the commands, where what a market computes does not matter."""
+    """A stand-in for ``sim.experiments.executors.execute_run`` that skips the market: a
+    ``rounds`` table with every column of the real one, filled from the run's seed. For tests
+    of the store and the commands, where what a market computes does not matter."""
     import numpy as np
     import pandas as pd
 
     from analysis.outcomes import ROUND_METRICS
-    from sim.sweep import RunResult
+    from sim.experiments.executors import RunResult
 
     rng = np.random.default_rng(config.seed)
     rounds = config.buyer.rounds

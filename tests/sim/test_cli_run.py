@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from sim import comparison
 from sim.cli import app
+from sim.experiments import comparison
 
 TINY = {
     "seed": 0,

@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-from sim import output
-from sim.output import OutputDirError, check_output_dir, recover_staging, staged_dir
+from sim.experiments import output
+from sim.experiments.output import OutputDirError, check_output_dir, recover_staging, staged_dir
 
 
 def dead_pid() -> int:
@@ -114,7 +114,7 @@ def test_kill_9_while_writing_keeps_the_old_results_and_the_next_run_cleans_up(t
     script = textwrap.dedent(
         f"""
         import time
-        from sim.output import staged_dir
+        from sim.experiments.output import staged_dir
         with staged_dir({str(out)!r}, overwrite=True) as staging:
             (staging / "half.txt").write_text("half")
             print("writing", flush=True)

@@ -11,8 +11,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from sim import sweep
-from sim.sweep_cli import report_command, sweep_command
+from sim.cli.sweeps import report_command, sweep_command
+from sim.experiments import executors as sweep
 from tests.sim.sweep_files import TWO_BY_TWO, instant_run, write_sweep
 
 app = typer.Typer()

@@ -16,10 +16,10 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from analysis.sweep_report import OUTCOMES
-from sim.result_store import ResultStore
-from sim.sweep import run_sweep
-from sim.sweep_cli import report_command, sweep_command
-from sim.sweep_config import SweepConfig
+from sim.cli.sweeps import report_command, sweep_command
+from sim.experiments.executors import run_sweep
+from sim.experiments.result_store import ResultStore
+from sim.experiments.sweep_config import SweepConfig
 from tests.sim.sweep_files import MECHANISMS_BY_BUDGET, WITH_A_FAILING_MECHANISM, write_sweep
 
 app = typer.Typer()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sim.config import ConfigError, MarketConfig
-from sim.sweep_config import SweepConfig, run_key
+from sim.experiments.sweep_config import SweepConfig, run_key
 
 BASE = {
     "population": {"n_annotators": 8, "capacity": 2},

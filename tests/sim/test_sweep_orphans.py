@@ -43,7 +43,7 @@ def _busy_workers(parent: psutil.Process) -> list[psutil.Process]:
 def test_killing_a_sweep_ends_its_workers(tmp_path, executor):
     sweep_file = write_sweep(tmp_path, FOUR_RUNS)
     log = (tmp_path / "sweep.log").open("w")
-    command = [sys.executable, "-m", "sim.sweep_cli", "sweep", str(sweep_file)]
+    command = [sys.executable, "-m", "sim.cli", "sweep", str(sweep_file)]
     command += ["--out", str(tmp_path / "store"), "--executor", executor, "--workers", "2"]
     sweep = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     parent = psutil.Process(sweep.pid)

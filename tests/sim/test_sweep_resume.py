@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import typer
 from typer.testing import CliRunner
 
-from sim.result_store import ResultStore
-from sim.sweep_cli import report_command, sweep_command
+from sim.cli.sweeps import report_command, sweep_command
+from sim.experiments.result_store import ResultStore
 from tests.sim.sweep_files import TINY_BASE, write_sweep
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,7 +28,7 @@ def test_a_killed_sweep_resumes_with_every_run_once_and_nothing_recomputed(tmp_p
     runs = out / "runs"
     log = (tmp_path / "sweep.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "sim.sweep_cli", "sweep", str(sweep_file), "--out", str(out)],
+        [sys.executable, "-m", "sim.cli", "sweep", str(sweep_file), "--out", str(out)],
         cwd=REPO,
         start_new_session=True,
         stdout=log,

@@ -8,9 +8,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from sim import sweep
-from sim.sweep_cli import report_command, sweep_command
-from sim.sweep_config import MAX_RUNS
+from sim.cli.sweeps import report_command, sweep_command
+from sim.experiments import executors as sweep
+from sim.experiments.sweep_config import MAX_RUNS
 from tests.sim.sweep_files import TINY_BASE, TWO_BY_TWO, instant_run, write_sweep
 
 app = typer.Typer()

@@ -1,26 +1,21 @@
-"""The ``prefmarket`` command line.
+"""``prefmarket mechanisms`` and ``prefmarket check``: the registry and the property kit.
 
-Exit codes: 0 success; 1 ``check`` found a declared property violated; 2 bad input
-(for ``check``, a mechanism that breaks the run contract counts as bad input), always
-reported as one line ``error: ...`` on stderr, without a traceback.
+``check`` exits 1 when a declared property is violated and 2 when the mechanism breaks the
+run contract (see :mod:`mechanisms.run_contract`) or the input is bad.
 """
 
 from __future__ import annotations
 
-import sys
-
 import typer
 from rich.console import Console
 from rich.table import Table
-from typer.core import TyperGroup
 
 from mechanisms import PROPERTY_NAMES, ContractError, available_mechanisms, get_mechanism
 from mechanisms.properties import Violation
 from mechanisms.property_survey import PropertyFinding, survey_properties
 from mechanisms.run_contract import DEFAULT_TIMEOUT
 from mechanisms.search_space import MAX_SELLERS, MONEY_SCALES
-from sim.cli_errors import one_line, usage_error
-from sim.sweep_cli import report_command, sweep_command
+from sim.cli.errors import one_line, usage_error
 
 #: Parameters for built-in mechanisms that cannot be built without them; ``--param`` overrides.
 BUILTIN_PARAMS: dict[str, dict[str, object]] = {"posted_price": {"price": 0.5}}
@@ -34,40 +29,6 @@ AMOUNT_NAMES = {
 }
 
 
-class OneLineErrors(TyperGroup):
-    """A command group whose usage errors print as one line ``error: ...`` (exit 2)."""
-
-    def main(self, *args, **kwargs):
-        kwargs.pop("standalone_mode", None)
-        try:
-            result = super().main(*args, standalone_mode=False, **kwargs)
-        except typer.Abort:
-            typer.echo("error: aborted", err=True)
-            sys.exit(1)
-        except typer.TyperException as exc:
-            message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-            typer.echo(f"error: {one_line(message)}", err=True)
-            sys.exit(getattr(exc, "exit_code", 2))
-        sys.exit(result if isinstance(result, int) else 0)
-
-
-app = typer.Typer(
-    cls=OneLineErrors,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-
-@app.callback(invoke_without_command=True)
-def main(ctx: typer.Context) -> None:
-    """prefmarket: buy RLHF preference labels through procurement mechanisms.
-
-    Exit codes: 0 success, 1 a declared property was found violated, 2 bad input.
-    """
-    if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
-
-
 def _claim_text(mech, prop: str) -> str:
     if not mech.properties.get(prop, False):
         return "no"
@@ -75,7 +36,6 @@ def _claim_text(mech, prop: str) -> str:
     return "yes" if condition is None else f"yes if {condition}"
 
 
-@app.command("mechanisms")
 def list_mechanisms() -> None:
     """Table of every registered mechanism: declared properties and a one-line description."""
     table = Table(title="Registered mechanisms")
@@ -146,7 +106,6 @@ def _counterexample_lines(violation: Violation) -> list[str]:
     ]
 
 
-@app.command()
 def check(
     mech: str = typer.Argument(..., help="Registry name (see `mechanisms`) or module:Class."),
     examples: int = typer.Option(200, "--examples", "-n", min=1, help="Random markets to check."),
@@ -226,78 +185,3 @@ def check(
         typer.echo(f"FAIL: {mech} violates its declared {', '.join(broken)}")
         raise typer.Exit(1)
     typer.echo(f"OK: no violation of a property {mech} declares")
-
-
-def _print_summary(summary, title: str) -> None:
-    """Metrics as rows and mechanisms as columns, so six mechanisms fit 80 columns."""
-    from analysis.outcomes import LABELS
-
-    table = Table(title=title)
-    table.add_column("metric", no_wrap=True)
-    for name in summary.index:
-        table.add_column(str(name).replace("_", " "), justify="right")
-    for column in summary.columns:
-        values = [f"{value:.3g}" for value in summary[column]]
-        table.add_row(LABELS.get(column, column), *values)
-    Console().print(table)
-
-
-def _write_comparison(out: str, overwrite: bool, base, mechanisms: dict, title: str) -> None:
-    from transformers.utils import logging as transformers_logging
-
-    from sim.comparison import write_comparison
-    from sim.output import check_output_dir
-
-    transformers_logging.disable_progress_bar()  # one "Loading weights" bar per market is noise
-
-    try:
-        path = check_output_dir(out, overwrite)
-        summary = write_comparison(path, base, mechanisms, title=title, overwrite=overwrite)
-    except ValueError as exc:
-        raise usage_error(str(exc)) from None
-    _print_summary(summary, title)
-    typer.echo(f"wrote {path / 'report.md'} (figures, results/*.parquet, manifest.json beside it)")
-
-
-@app.command()
-def run(
-    config: str = typer.Argument(..., help="A MarketConfig TOML file (see examples/)."),
-    out: str = typer.Option(None, "--out", "-o", help="Output folder [default: out/<config>]."),
-    fast: bool = typer.Option(False, "--fast", help="Apply the file's [fast] overrides."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out."),
-) -> None:
-    """Run a market from a TOML config, or compare mechanisms on it; write the report."""
-    from pathlib import Path
-
-    target = out or str(Path("out") / Path(config).stem)
-    _run_file(config, target, fast, overwrite, f"prefmarket run {config}")
-
-
-@app.command()
-def demo(
-    out: str = typer.Option("out/demo", "--out", "-o", help="Output folder."),
-    fast: bool = typer.Option(False, "--fast", help="Head mode and 4 rounds (about 1-2 min)."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out."),
-) -> None:
-    """Compare six mechanisms on one population and budget with a real MiniLM reward model.
-
-    The mechanisms and settings are the run file examples/demo.toml.
-    """
-    from sim.comparison import DEMO_FILE
-
-    title = "prefmarket demo" + (" (--fast)" if fast else "")
-    _run_file(DEMO_FILE, out, fast, overwrite, title)
-
-
-def _run_file(config, out: str, fast: bool, overwrite: bool, title: str) -> None:
-    from sim.comparison import load_run_file
-
-    try:
-        market, mechanisms = load_run_file(config, fast=fast)
-    except ValueError as exc:
-        raise usage_error(str(exc)) from None
-    _write_comparison(out, overwrite, market, mechanisms, title)
-
-
-app.command("sweep")(sweep_command)
-app.command("report")(report_command)

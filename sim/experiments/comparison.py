@@ -15,8 +15,8 @@ from tqdm.auto import tqdm
 
 from analysis.report import write_report
 from sim.config import ConfigError, MarketConfig, read_toml
+from sim.experiments.output import manifest, staged_dir, write_json, write_tables
 from sim.market import MarketModel
-from sim.output import manifest, staged_dir, write_json, write_tables
 
 DEMO_FILE = Path(__file__).resolve().parents[1] / "examples" / "demo.toml"
 """The demo's run file: its mechanisms, their overrides and the ``[fast]`` table."""
@@ -101,7 +101,7 @@ def write_comparison(
     ``out`` receives ``results/<table>.parquet``, ``manifest.json``, ``report.md``,
     ``summary.csv`` and ``figures/*.png``; it appears only when everything is written.
     An ``out`` that another run filled meanwhile is replaced only when ``overwrite``
-    (see :func:`sim.output.staged_dir`). Returns the summary table.
+    (see :func:`sim.experiments.output.staged_dir`). Returns the summary table.
     """
     started = time.perf_counter()
     results = run_comparison(base, mechanisms, progress)

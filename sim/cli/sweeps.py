@@ -2,8 +2,7 @@
 
 Both commands print bad input as one line ``error: ...`` on stderr and exit 2, before any
 run starts and before anything is written. ``sweep`` exits 1 when some runs failed (they
-are recorded and retried by the next ``sweep`` into the same folder), else 0. ``python -m
-sim.sweep_cli`` runs the two commands on their own.
+are recorded and retried by the next ``sweep`` into the same folder), else 0.
 
 ``report`` never replaces what it did not write: its ``--out`` may not be the store, lie
 inside it (except the default ``DIR/report``) or hold it, and a folder that exists must be
@@ -22,10 +21,15 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from sim.cli_errors import usage_error
-from sim.result_store import FAILURE_COLUMNS, PLAN_FILE, ResultStore, refuse_file_on_path
-from sim.sweep import run_sweep
-from sim.sweep_config import MAX_RUNS, SweepConfig
+from sim.cli.errors import usage_error
+from sim.experiments.executors import run_sweep
+from sim.experiments.result_store import (
+    FAILURE_COLUMNS,
+    PLAN_FILE,
+    ResultStore,
+    refuse_file_on_path,
+)
+from sim.experiments.sweep_config import MAX_RUNS, SweepConfig
 
 REPORT_DIR = "report"
 """The default report folder inside the store."""
@@ -114,7 +118,7 @@ def report_command(
 ) -> None:
     """Summary tables (CSV, Markdown) and figures with 95% CIs across seeds, plus a manifest."""
     from analysis.sweep_report import write_report
-    from sim.output import manifest, staged_dir, write_json
+    from sim.experiments.output import manifest, staged_dir, write_json
 
     store = ResultStore(directory)
     try:
@@ -230,11 +234,3 @@ def _invalid_rows(store: ResultStore, plan: dict, invalid: dict[str, str]) -> pd
         ],
         columns=list(FAILURE_COLUMNS),
     )
-
-
-app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-app.command("sweep")(sweep_command)
-app.command("report")(report_command)
-
-if __name__ == "__main__":
-    app()

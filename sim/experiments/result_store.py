@@ -9,7 +9,7 @@ Layout of a store folder::
     failures/<key>.json    a run that raised: error type, message, traceback, config
     .lock                  held (``fcntl.flock``) while a sweep writes
 
-``<key>`` is :func:`sim.sweep_config.run_key`, the sha256 of the run's resolved config
+``<key>`` is :func:`sim.experiments.sweep_config.run_key`, the sha256 of the run's resolved config
 (seed included). Every file is written under a temporary name (``.<key>.<pid>.tmp``,
 which no reader matches) in its final folder, flushed to disk and ``os.replace``d into
 place, so a sweep killed at any moment leaves each run either complete or absent.
@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis.outcomes import ROUND_METRICS
-from sim.sweep_config import config_key
+from sim.experiments.sweep_config import config_key
 
 PLAN_FILE = "plan.json"
 RUNS_DIR = "runs"

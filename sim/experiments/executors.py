@@ -1,9 +1,9 @@
 """Running a sweep's markets serially, on local processes, or on a Dask cluster.
 
 Every executor runs the same :func:`execute_run` on the same resolved configs (each with
-its own seed, see :mod:`sim.sweep_config`), so a sweep's results do not depend on the
+its own seed, see :mod:`sim.experiments.sweep_config`), so a sweep's results do not depend on the
 executor or the number of workers. Workers only compute and return a run's ``rounds``
-table; the calling process alone writes the :class:`~sim.result_store.ResultStore`, so
+table; the calling process alone writes the :class:`~sim.experiments.result_store.ResultStore`, so
 Dask workers on other machines need no shared file system.
 
 - ``serial``: one run after another in this process.
@@ -42,8 +42,8 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.config import MarketConfig
-from sim.result_store import ResultStore
-from sim.sweep_config import MAX_RUNS, RunSpec, SweepConfig
+from sim.experiments.result_store import ResultStore
+from sim.experiments.sweep_config import MAX_RUNS, RunSpec, SweepConfig
 
 EXECUTORS = ("serial", "processes", "dask")
 SINGLE_THREAD_ENVIRONMENT = {
@@ -188,7 +188,7 @@ def run_sweep(
 
 
 def _plan(sweep: SweepConfig, specs: list[RunSpec], source: str | None) -> dict:
-    from sim.output import manifest
+    from sim.experiments.output import manifest
 
     return manifest(
         source=source,
@@ -346,7 +346,7 @@ EMBEDDED_DASK_CONFIG = {
     "distributed.scheduler.http.routes": [],
     "distributed.worker.http.routes": [],
     # Every worker, and one the nanny restarts, runs ``dask_setup`` below.
-    "distributed.worker.preload": ["sim.sweep"],
+    "distributed.worker.preload": ["sim.experiments.executors"],
     # Dask's statistical profiler samples the running task's stack 100 times a second; on
     # the sweep bench's runs its thread took a quarter as much CPU again as the run.
     "distributed.worker.profile.enabled": False,
