@@ -26,12 +26,11 @@ from sim.corpus.pairs import (
     to_trl,
 )
 from sim.corpus.preference_files import (
-    DataFileError,
-    DuplicateComparisonWarning,
     corpus_from_comparisons,
     export_preferences,
     load_preferences,
 )
+from sim.corpus.preference_records import DataFileError, DuplicateComparisonWarning
 
 __all__ = [
     "ATTRIBUTES",

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.corpus.corpus import ATTRIBUTES, TEST_FRACTION, Corpus, assign_test_prompts
+from sim.corpus.facts import TOPICS
 from sim.corpus.pairs import COMPARISON_COLUMNS, RESPONSE_COLUMNS
 from sim.corpus.phrases import (
     FILLER,
@@ -20,7 +21,6 @@ from sim.corpus.phrases import (
     POLITE_OPENERS,
     RUDE_CLOSERS,
     RUDE_OPENERS,
-    TOPICS,
     UNSAFE_ADVICE,
 )
 

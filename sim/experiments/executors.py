@@ -13,10 +13,10 @@ Dask workers on other machines need no shared file system.
   when the sweep process dies (:func:`_exit_with_parent`), so ``kill -9`` leaves none behind.
 
 Local workers (processes, embedded Dask) skip the interpreter's teardown when they end
-(:func:`_exit_at_once`).
+(``sim.experiments.worker_process.exit_at_once``).
 - ``dask``: ``dask.distributed``; with no ``scheduler`` an embedded ``LocalCluster`` (see
-  :func:`dask_client`), else ``Client(scheduler)`` on an existing cluster whose workers
-  have prefmarket installed.
+  ``sim.experiments.dask_cluster``), else ``Client(scheduler)`` on an existing cluster
+  whose workers have prefmarket installed.
 
 Order of a sweep: check the arguments and the size, build and validate every run, check
 that ``--out`` can be a folder, start the executor (connect to the scheduler), and only
@@ -25,12 +25,9 @@ then lock the store and write the plan, so a sweep that cannot start writes noth
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import multiprocessing
 import os
-import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -42,21 +39,17 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.config import MarketConfig
+from sim.experiments.dask_cluster import dask_client
 from sim.experiments.result_store import ResultStore
 from sim.experiments.sweep_config import MAX_RUNS, RunSpec, SweepConfig
+from sim.experiments.worker_process import (
+    SINGLE_THREAD_ENVIRONMENT,
+    environment,
+    exit_at_once,
+    exit_with_parent,
+)
 
 EXECUTORS = ("serial", "processes", "dask")
-SINGLE_THREAD_ENVIRONMENT = {
-    "OMP_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "TOKENIZERS_PARALLELISM": "false",
-}
-"""Environment of local worker processes: one thread each for the BLAS and OpenMP pools and
-the tokenizer, so that ``workers`` processes use ``workers`` cores rather than competing
-for them."""
-PARENT_POLL_S = 0.5
-"""How often a local worker checks that the sweep process that started it is alive."""
 Executor = Literal["serial", "processes", "dask"]
 
 
@@ -237,7 +230,7 @@ def _serial(workers: int, scheduler: str | None) -> Iterator[Execute]:
 @contextlib.contextmanager
 def _processes(workers: int, scheduler: str | None) -> Iterator[Execute]:
     context = multiprocessing.get_context("spawn")
-    with _environment(SINGLE_THREAD_ENVIRONMENT):
+    with environment(SINGLE_THREAD_ENVIRONMENT):
         pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
@@ -261,57 +254,8 @@ def _pool_results(pool: ProcessPoolExecutor, specs: list[RunSpec]) -> Iterator[R
 
 def _start_worker(parent: int) -> None:
     """Pool initializer of the ``processes`` workers."""
-    _exit_with_parent(parent)
-    _exit_at_once()
-
-
-def _exit_with_parent(parent: int) -> None:
-    """End this worker process as soon as ``parent`` (the sweep process) is gone.
-
-    A process whose parent dies is re-parented, so ``os.getppid()`` changes; a daemon
-    thread polls it every ``PARENT_POLL_S`` and then exits the process at once (its run
-    could not be stored anyway). Unlike Linux's ``PR_SET_PDEATHSIG`` this works on any
-    POSIX system and whichever thread of the parent started the worker.
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_POLL_S)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
-
-
-def _exit_at_once() -> None:
-    """Make this worker process end as soon as its exit handlers have run.
-
-    A worker holds nothing to save when it ends (its results went back to the sweep
-    process), but tearing down torch and transformers module by module took 2 to 4 s per
-    worker at the end of every sweep, and Dask's nanny kills a worker still finalising
-    after 4 s, with a warning. Exit handlers registered later (by what a run imports) run
-    first; standard streams are flushed.
-    """
-
-    def exit_now() -> None:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
-
-    atexit.register(exit_now)
-
-
-@contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    """Set environment variables (inherited by processes started meanwhile); on exit put
-    the environment back as it was, undoing what libraries changed meanwhile too."""
-    before = dict(os.environ)
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name in set(os.environ) - set(before):
-            del os.environ[name]
-        os.environ.update(before)
+    exit_with_parent(parent)
+    exit_at_once()
 
 
 @contextlib.contextmanager
@@ -339,98 +283,6 @@ def _dask_results(client, specs: list[RunSpec]) -> Iterator[RunResult]:
         except Exception as exc:
             yield _crashed(key, exc)
         future.release()
-
-
-EMBEDDED_DASK_CONFIG = {
-    # Nothing is served over HTTP, even in the moment before the servers are stopped.
-    "distributed.scheduler.http.routes": [],
-    "distributed.worker.http.routes": [],
-    # Every worker, and one the nanny restarts, runs ``dask_setup`` below.
-    "distributed.worker.preload": ["sim.experiments.executors"],
-    # Dask's statistical profiler samples the running task's stack 100 times a second; on
-    # the sweep bench's runs its thread took a quarter as much CPU again as the run.
-    "distributed.worker.profile.enabled": False,
-    # Dask's event-loop watchdog (every 20 ms), system monitor (0.5 s) and memory monitor
-    # (0.1 s) mostly feed a dashboard; at these rates an idle 2-worker cluster took 11% of
-    # a core, at these 2%. Memory limits are still checked every second.
-    "distributed.admin.tick.interval": "500ms",
-    "distributed.admin.system-monitor.interval": "5s",
-    "distributed.worker.memory.monitor-interval": "1s",
-    "distributed.nanny.pre-spawn-environ": {
-        **SINGLE_THREAD_ENVIRONMENT,
-        # Dask's default 65536 makes glibc hand freed memory back at once, so torch's
-        # large temporary tensors are mapped and unmapped again on every step (a tenth
-        # more CPU per run on the bench).
-        "MALLOC_TRIM_THRESHOLD_": None,
-    },
-}
-"""Dask settings of the embedded cluster (merged into ``dask.config`` while it starts)."""
-
-
-@contextlib.contextmanager
-def dask_client(workers: int, scheduler: str | None = None) -> Iterator[object]:
-    """A ``distributed.Client``: to ``scheduler``, else to a new embedded ``LocalCluster``.
-
-    The embedded cluster has ``workers`` single-threaded worker processes on 127.0.0.1
-    and is closed to other local processes: its scheduler, nannies and workers speak TLS
-    with a throw-away certificate (``Security.temporary()``), which only this client
-    holds, so a plain or certificate-less client is refused; and no HTTP server listens
-    (Dask starts one on the scheduler, at 8787, and on every worker even without a
-    dashboard; they serve nothing and are stopped at once). Its workers end with this
-    process, as Dask's do. With ``scheduler``, security is the cluster's: give a
-    ``tls://`` address and a Dask ``Security`` config (see the README); the connection
-    waits ``distributed.comm.timeouts.connect`` (30 s by default).
-
-    Raises
-    ------
-    ValueError
-        ``--scheduler`` cannot be reached, or TLS needs the ``cryptography`` package.
-    """
-    import dask
-    from dask import distributed
-    from distributed.security import Security
-
-    if scheduler is not None:
-        try:
-            client = distributed.Client(scheduler)
-        except Exception as exc:
-            raise ValueError(
-                f"--scheduler: cannot connect to {scheduler} ({type(exc).__name__}: {exc}); "
-                "check the address, and for tls:// the Security config (README)"
-            ) from None
-        with client:
-            yield client
-        return
-    try:
-        security = Security.temporary()
-    except ImportError:
-        raise ValueError(
-            "--executor dask: the embedded cluster needs the cryptography package for TLS; "
-            "pip install cryptography"
-        ) from None
-    with (
-        _environment({}),  # undoes the nanny's copy of pre-spawn-environ into os.environ
-        dask.config.set(EMBEDDED_DASK_CONFIG),
-        distributed.LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            security=security,
-            dashboard_address=None,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        cluster.scheduler.http_server.stop()
-        yield client
-
-
-def dask_setup(worker) -> None:
-    """Preload hook of the embedded cluster's workers (``distributed.worker.preload``),
-    run in each as it starts (a restarted one too): stop its HTTP server, and skip the
-    interpreter's teardown at the end (:func:`_exit_at_once`)."""
-    worker.http_server.stop()
-    _exit_at_once()
 
 
 _START = {"serial": _serial, "processes": _processes, "dask": _dask}

@@ -45,13 +45,11 @@ line naming the axis or field):
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import math
 import types
 import typing
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +66,7 @@ from pydantic import (
 from scipy.stats import qmc
 
 from sim.config import ConfigError, MarketConfig, read_toml, validation_message
+from sim.experiments.run_keys import RunSpec, run_key
 
 SWEPT_BY_SWEEP = ("seed",)
 """MarketConfig fields the sweep sets itself, so they cannot be axes."""
@@ -260,30 +259,6 @@ class SweepConfig(BaseModel):
                 seeded = config.model_copy(update={"seed": seed})
                 specs.append(RunSpec(run_key(seeded), seeded, point, index))
         return specs
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One run of a sweep: its store key, resolved config, axis values and seed index."""
-
-    key: str
-    config: MarketConfig
-    axes: dict[str, Any]
-    seed_index: int
-
-
-def run_key(config: MarketConfig) -> str:
-    """sha256 of the canonical JSON (sorted keys, no spaces) of the resolved config.
-
-    The config holds the run's seed, so the key names exactly one computation.
-    """
-    return config_key(config.model_dump(mode="json"))
-
-
-def config_key(config: dict[str, Any]) -> str:
-    """:func:`run_key` of a config given as its JSON data (e.g. read back from a run file)."""
-    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def set_dotted(data: dict[str, Any], name: str, value: Any) -> dict[str, Any]:

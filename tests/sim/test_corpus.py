@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.corpus import ATTRIBUTES, DEFAULT_TARGET_WEIGHTS, Corpus, builtin_corpus
+from sim.corpus.facts import TOPICS
 from sim.corpus.phrases import (
     FILLER,
     NON_ANSWERS,
@@ -18,7 +19,6 @@ from sim.corpus.phrases import (
     POLITE_OPENERS,
     RUDE_CLOSERS,
     RUDE_OPENERS,
-    TOPICS,
     UNSAFE_ADVICE,
 )
 

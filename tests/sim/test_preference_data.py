@@ -11,10 +11,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sim.corpus import ATTRIBUTES, DEFAULT_TARGET_WEIGHTS, builtin_corpus
-from sim.corpus.preference_files import (
+from sim.corpus import (
+    ATTRIBUTES,
+    DEFAULT_TARGET_WEIGHTS,
     DataFileError,
     DuplicateComparisonWarning,
+    builtin_corpus,
     corpus_from_comparisons,
     export_preferences,
     load_preferences,

@@ -9,7 +9,7 @@ import psutil
 import pytest
 from dask import distributed
 
-from sim.experiments.executors import dask_client
+from sim.experiments.dask_cluster import dask_client
 
 
 def _listening_ports(process: psutil.Process) -> set[int]:
