@@ -67,7 +67,7 @@ def dask_client(workers: int, scheduler: str | None = None) -> Iterator[object]:
             client = distributed.Client(scheduler)
         except Exception as exc:
             raise ValueError(
-                f"--scheduler: cannot connect to {scheduler} ({type(exc).__name__}: {exc}); "
+                f"scheduler: cannot connect to {scheduler} ({type(exc).__name__}: {exc}); "
                 "check the address, and for tls:// the Security config (README)"
             ) from None
         with client:
@@ -77,7 +77,7 @@ def dask_client(workers: int, scheduler: str | None = None) -> Iterator[object]:
         security = Security.temporary()
     except ImportError:
         raise ValueError(
-            "--executor dask: the embedded cluster needs the cryptography package for TLS; "
+            "executor: the embedded cluster needs the cryptography package for TLS; "
             "pip install cryptography"
         ) from None
     with (

@@ -41,7 +41,8 @@ from tqdm.auto import tqdm
 from sim.config import MarketConfig
 from sim.experiments.dask_cluster import dask_client
 from sim.experiments.result_store import ResultStore
-from sim.experiments.sweep_config import MAX_RUNS, RunSpec, SweepConfig
+from sim.experiments.run_keys import RunSpec
+from sim.experiments.sweep_config import MAX_RUNS, SweepConfig
 from sim.experiments.worker_process import (
     SINGLE_THREAD_ENVIRONMENT,
     environment,
@@ -141,16 +142,16 @@ def run_sweep(
         One line naming the argument or axis at fault, before anything is written.
     """
     if executor not in EXECUTORS:
-        raise ValueError(f"--executor: {executor!r} is not one of {', '.join(EXECUTORS)}")
+        raise ValueError(f"executor: {executor!r} is not one of {', '.join(EXECUTORS)}")
     if workers < 1:
-        raise ValueError(f"--workers: got {workers}; give at least 1")
+        raise ValueError(f"workers: got {workers}; give at least 1")
     if scheduler is not None and executor != "dask":
-        raise ValueError("--scheduler: only used with --executor dask; add it or drop --scheduler")
+        raise ValueError("scheduler: only used with `executor` dask; set it or drop `scheduler`")
     if max_runs is not None and sweep.run_count > max_runs:
         raise ValueError(
-            f"--max-runs: the sweep plans {sweep.run_count:,} runs ({sweep.n_points:,} axis "
+            f"max_runs: the sweep plans {sweep.run_count:,} runs ({sweep.n_points:,} axis "
             f"points x {sweep.seeds:,} seeds), above the limit of {max_runs:,}; shrink the "
-            f"grid, sample.n or seeds, or pass --max-runs {sweep.run_count}"
+            f"grid, sample.n or seeds, or raise `max_runs` to {sweep.run_count}"
         )
     specs = sweep.resolve()
     store.check_writable()

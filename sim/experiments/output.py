@@ -87,7 +87,7 @@ _HIDDEN = re.compile(r"^\.(?P<name>.+)\.(?P<tag>stage|old)-(?P<pid>\d+)-[0-9a-f]
 
 
 class OutputDirError(ValueError):
-    """An output folder cannot be written, or is taken; the message names ``--out``."""
+    """An output folder cannot be written, or is taken; the message names ``out``."""
 
 
 def check_output_dir(path: str | os.PathLike, overwrite: bool) -> Path:
@@ -100,17 +100,17 @@ def check_output_dir(path: str | os.PathLike, overwrite: bool) -> Path:
     """
     path = Path(path)
     if path.exists() and not path.is_dir():
-        raise OutputDirError(f"--out: {path} is a file; give a folder path")
+        raise OutputDirError(f"out: {path} is a file; give a folder path")
     if path.is_dir() and any(path.iterdir()) and not overwrite:
         raise OutputDirError(
-            f"--out: {path} already holds results; pick a new folder or pass --overwrite"
+            f"out: {path} already holds results; pick a new folder or set `overwrite`"
         )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _make_hidden(path, STAGE_TAG).rmdir()
     except OSError as exc:
         raise OutputDirError(
-            f"--out: cannot write {path} ({exc.strerror or exc}); pick a folder you can write"
+            f"out: cannot write {path} ({exc.strerror or exc}); pick a folder you can write"
         ) from None
     return path
 
@@ -149,7 +149,7 @@ def staged_dir(path: str | os.PathLike, overwrite: bool = True) -> Iterator[Path
         kept = path.with_name(f"{path.name}.conflict-{os.getpid()}")
         os.rename(staging, kept)
         raise OutputDirError(
-            f"--out: {path} was filled by another run while this one computed; "
+            f"out: {path} was filled by another run while this one computed; "
             f"this run's results are in {kept}"
         ) from None
 

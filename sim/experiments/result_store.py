@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis.outcomes import ROUND_METRICS
-from sim.experiments.sweep_config import config_key
+from sim.experiments.run_keys import config_key
 
 PLAN_FILE = "plan.json"
 RUNS_DIR = "runs"
@@ -92,7 +92,7 @@ class ResultStore:
         is_store = self.runs.is_dir() or (self.root / LOCK_FILE).exists()
         if self.root.is_dir() and not is_store and any(self.root.iterdir()):
             raise ValueError(
-                f"--out: {self.root} holds files and is not a sweep store (no {RUNS_DIR}/ "
+                f"out: {self.root} holds files and is not a sweep store (no {RUNS_DIR}/ "
                 "folder); give a new or empty folder, or a store to resume"
             )
 
@@ -109,7 +109,7 @@ class ResultStore:
             lock = open(self.root / LOCK_FILE, "w")  # noqa: SIM115 (held for the block)
         except OSError as exc:
             raise ValueError(
-                f"--out: cannot write {self.root} ({exc.strerror or exc}); "
+                f"out: cannot write {self.root} ({exc.strerror or exc}); "
                 "pick a folder you can write"
             ) from None
         with lock:
@@ -117,7 +117,7 @@ class ResultStore:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise StoreBusyError(
-                    f"--out: another sweep is writing to {self.root}; wait for it or pick "
+                    f"out: another sweep is writing to {self.root}; wait for it or pick "
                     "another folder"
                 ) from None
             self.runs.mkdir(exist_ok=True)
@@ -213,7 +213,7 @@ class ResultStore:
         stored = len(self.stored_keys())
         kept = (
             f"; runs/ holds {stored} run files, which are kept: run `prefmarket sweep` with "
-            f"the sweep's file and --out {self.root} to write the plan again"
+            f"the sweep's file and `out` {self.root} to write the plan again"
             if stored
             else "; run a sweep"
         )
@@ -266,7 +266,7 @@ class ResultStore:
         return pd.DataFrame(records, columns=list(FAILURE_COLUMNS))
 
 
-def refuse_file_on_path(path: Path, option: str = "--out") -> None:
+def refuse_file_on_path(path: Path, option: str = "out") -> None:
     """Raise ``ValueError`` if ``path`` is a file or lies under one (it cannot be a folder)."""
     for folder in (path, *path.parents):
         if folder.exists():

@@ -255,3 +255,17 @@ def test_non_finite_and_deeply_nested_values_name_their_field(tmp_path, text, fi
     assert_one_line_error(result)
     assert field in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_library_errors_name_parameters_and_the_cli_shows_options():
+    from sim.cli.errors import as_flags
+    from sim.experiments.output import OutputDirError, check_output_dir
+
+    with pytest.raises(OutputDirError) as caught:
+        check_output_dir("/proc/prefmarket-out", overwrite=False)
+    assert str(caught.value).startswith("out: ")
+    assert as_flags(str(caught.value)).startswith("--out: ")
+    assert as_flags("max_runs: too many; or raise `max_runs` to 9") == (
+        "--max-runs: too many; or raise --max-runs to 9"
+    )
+    assert as_flags("buyer.budget: must be >= 0") == "buyer.budget: must be >= 0"

@@ -142,7 +142,7 @@ def test_unwritable_out_is_refused_before_any_work(tmp_path, where):
         target = tmp_path / "afile" / "sub"
     else:
         target = "/proc/prefmarket-out"
-    with pytest.raises(OutputDirError, match="--out: cannot write"):
+    with pytest.raises(OutputDirError, match=r"^out: cannot write"):
         check_output_dir(target, overwrite=False)
 
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from sim.config import ConfigError, MarketConfig
-from sim.experiments.sweep_config import SweepConfig, run_key
+from sim.experiments.run_keys import run_key
+from sim.experiments.sweep_config import SweepConfig
 
 BASE = {
     "population": {"n_annotators": 8, "capacity": 2},
