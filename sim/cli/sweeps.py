@@ -22,7 +22,7 @@ import pandas as pd
 import typer
 
 from sim.cli.errors import usage_error
-from sim.experiments.executors import run_sweep
+from sim.experiments.executors import EXECUTORS, run_sweep
 from sim.experiments.result_store import (
     FAILURE_COLUMNS,
     PLAN_FILE,
@@ -37,10 +37,8 @@ INVALID_RUN = "InvalidRunFile"
 """The ``error`` listed in a report for a run whose stored file is invalid."""
 
 
-class ExecutorName(StrEnum):
-    serial = "serial"
-    processes = "processes"
-    dask = "dask"
+ExecutorName = StrEnum("ExecutorName", {name: name for name in EXECUTORS})
+"""``--executor`` choices: the executors of ``sim.experiments.executors``."""
 
 
 def sweep_command(

@@ -20,8 +20,9 @@ import pyarrow.parquet as pq
 from sim.corpus.corpus import (
     ATTRIBUTES,
 )
+from sim.corpus.pairs import TRL_COLUMNS
 
-TEXT_FIELDS: tuple[str, ...] = ("prompt", "chosen", "rejected")
+TEXT_FIELDS: tuple[str, ...] = TRL_COLUMNS
 SCORE_FIELDS: tuple[str, ...] = tuple(
     f"{side}_{attribute}" for side in ("chosen", "rejected") for attribute in ATTRIBUTES
 )

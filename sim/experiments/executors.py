@@ -30,6 +30,7 @@ import multiprocessing
 import os
 import time
 import traceback
+import typing
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -50,8 +51,9 @@ from sim.experiments.worker_process import (
     exit_with_parent,
 )
 
-EXECUTORS = ("serial", "processes", "dask")
 Executor = Literal["serial", "processes", "dask"]
+EXECUTORS: tuple[str, ...] = typing.get_args(Executor)
+"""Where a sweep can run its markets; the command line offers the same names."""
 
 
 @dataclass
