@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import functools
 import tomllib
+import typing
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from agents.distributions import frozen_distribution
 from agents.population import PopulationSpec
@@ -26,9 +35,19 @@ class ConfigError(ValueError):
 
 
 class _Section(BaseModel):
-    """A config table: unknown fields, ``inf`` and ``nan`` are refused."""
+    """A config table: unknown fields, ``inf``, ``nan`` and quoted numbers are refused."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_quoted_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """``budget = "0"`` is a string in TOML; pydantic would read it as 0."""
+        annotation = cls.model_fields[info.field_name].annotation
+        numeric = {int, float} & {annotation, *typing.get_args(annotation)}
+        if isinstance(value, str) and numeric:
+            raise ValueError("expected a number, not a quoted string; drop the quotes")
+        return value
 
 
 _SPEC = PopulationSpec()

@@ -18,7 +18,7 @@ from sim.config import ConfigError, MarketConfig, read_toml
 from sim.experiments.output import manifest, staged_dir, write_json, write_tables
 from sim.market import MarketModel
 
-DEMO_FILE = Path(__file__).resolve().parents[1] / "examples" / "demo.toml"
+DEMO_FILE = Path(__file__).resolve().parents[2] / "examples" / "demo.toml"
 """The demo's run file: its mechanisms, their overrides and the ``[fast]`` table."""
 
 
