@@ -145,7 +145,9 @@ class RewardModelConfig(_Section):
 
     backbone: str = _REWARD.backbone
     mode: Literal[MODES] = _REWARD.mode
-    trainable_layers: int | Literal["all"] | None = Field(
+    # The count sits in Annotated so that "all" passes _Section's quoted-number check;
+    # _whole_count refuses quoted counts itself.
+    trainable_layers: Literal["all"] | typing.Annotated[int, Field(ge=0)] | None = Field(
         _REWARD.trainable_layers,
         description="'all', or the top k layers that train (0: head only); decides the mode",
     )
@@ -175,8 +177,8 @@ class RewardModelConfig(_Section):
     @field_validator("trainable_layers", mode="before")
     @classmethod
     def _whole_count(cls, value: Any) -> Any:
-        if isinstance(value, bool | float):
-            raise ValueError("give 'all' or an integer k of trained layers")
+        if isinstance(value, bool | float) or (isinstance(value, str) and value != "all"):
+            raise ValueError("give 'all' or an integer k of trained layers (no quotes)")
         return value
 
     @model_validator(mode="before")

@@ -2,10 +2,15 @@
 
 The room by concern: :mod:`~sim.reward.settings` (every setting, its default and range),
 :mod:`~sim.reward.backbones` (where a backbone is found, offline),
+:mod:`~sim.reward.network` (the modules, and what of them trains: ``trainable_layers``),
 :mod:`~sim.reward.encoding` (tokens, padding, the forward pass, pooling),
+:mod:`~sim.reward.layers` (an encoder run as a frozen bottom and a trained top),
+:mod:`~sim.reward.state_cache` (the frozen part's output per text, LRU-bounded),
 :mod:`~sim.reward.batching` (which pairs and texts go together),
-:mod:`~sim.reward.objectives` (Bradley-Terry and DPO), :mod:`~sim.reward.checkpoints`
-(safetensors and JSON) and :mod:`~sim.reward.model` (``RewardModel``).
+:mod:`~sim.reward.objectives` (Bradley-Terry and DPO), :mod:`~sim.reward.training` (the
+loops), :mod:`~sim.reward.runtime` (threads, bf16 autocast, progress),
+:mod:`~sim.reward.checkpoints` (safetensors and JSON) and :mod:`~sim.reward.model`
+(``RewardModel``).
 
 The settings import without torch, so that reading a config stays fast; the names whose
 modules import torch load on first use.

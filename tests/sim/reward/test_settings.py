@@ -198,3 +198,16 @@ def test_a_local_model_folder_is_a_backbone(tmp_path):
         local.score("Capital of France?", texts).tolist()
         == named.score("Capital of France?", texts).tolist()
     )
+
+
+def test_a_causal_backbone_trains_all_layers_or_none(tmp_path):
+    """Only the config is read: a Llama-style folder (no real weights) is enough."""
+    folder = tmp_path / "tiny-llama"
+    transformers.LlamaConfig(
+        num_hidden_layers=4, hidden_size=16, intermediate_size=32, num_attention_heads=2
+    ).save_pretrained(folder)
+    (folder / "model.safetensors").write_bytes(b"")
+    for layers in (0, "all"):
+        check_settings(backbone=str(folder), trainable_layers=layers)
+    message = _refused(check_settings, "trainable_layers", backbone=str(folder), trainable_layers=2)
+    assert "causal" in message and "'all'" in message
