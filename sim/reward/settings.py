@@ -204,7 +204,10 @@ def default_torch_threads() -> int:
 
     On small shared machines OpenMP oversubscription costs more than a second thread gains
     (measured here: a MiniLM step took 3.5 times longer with 2 threads than with 1 on a loaded
-    2-core machine), and models this small gain little beyond 4 threads.
+    2-core machine), and models this small gain little beyond 4 threads. The bench's threads
+    section (``bench/bench_reward_model.py --sections threads``) times 1 and 2 threads for
+    TRL, a full and a partial fine-tune, on an idle machine and beside one CPU-burning
+    process: the figures to choose this default from (not yet taken on an idle machine).
     """
     return max(1, min(4, len(os.sched_getaffinity(0)) // 2))
 
