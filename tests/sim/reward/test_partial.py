@@ -6,6 +6,8 @@ used states and recomputes them; it survives fits, ``from_scratch`` and scoring;
 store only the top layers.
 """
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -194,3 +196,17 @@ def test_two_trained_layers_learn_the_default_buyer(corpus):
     # A random head ranks near chance; finetune reaches 0.73 on such pairs (test_model.py).
     assert abs(before - 0.5) < 0.1
     assert model.accuracy(test) >= 0.68  # measured 0.713 (0.728, 0.716 with seeds 1, 2)
+
+
+def test_a_checkpoint_saved_before_trainable_layers_loads_by_its_mode(tmp_path, pairs):
+    model = RewardModel(mode="head", epochs=1, progress=False).fit(pairs)
+    folder = model.save(tmp_path / "ckpt")
+    path = folder / "reward_model.json"
+    config = json.loads(path.read_text())
+    assert config["settings"]["trainable_layers"] == 0
+    del config["settings"]["trainable_layers"]  # as checkpoint format 1 was written before
+    path.write_text(json.dumps(config))
+    loaded = RewardModel.load(folder, progress=False)
+    assert (loaded.settings.mode, loaded.settings.trainable_layers) == ("head", 0)
+    prompts, texts = list(pairs["prompt"]), list(pairs["chosen"])
+    np.testing.assert_array_equal(loaded.score(prompts, texts), model.score(prompts, texts))
