@@ -200,16 +200,16 @@ RUNTIME_SETTINGS: tuple[str, ...] = tuple(name for name in SETTINGS if name not 
 
 
 def default_torch_threads() -> int:
-    """Threads for torch: half the CPUs this process may use, between 1 and 4.
+    """Threads for torch: every CPU this process may use, at most 4.
 
-    On small shared machines OpenMP oversubscription costs more than a second thread gains
-    (measured here: a MiniLM step took 3.5 times longer with 2 threads than with 1 on a loaded
-    2-core machine), and models this small gain little beyond 4 threads. The bench's threads
-    section (``bench/bench_reward_model.py --sections threads``) times 1 and 2 threads for
-    TRL, a full and a partial fine-tune, on an idle machine and beside one CPU-burning
-    process: the figures to choose this default from (not yet taken on an idle machine).
+    Measured on an idle 2-core machine (``bench/bench_reward_model.py --sections threads``,
+    RESULTS.md, 256 purchased-label rows): a second thread made TRL's RewardTrainer 1.99x,
+    a full fine-tune 1.78x and ``trainable_layers=2`` 1.53x faster on wall-clock. Beside one
+    other process burning a core, the second thread made them 1.43x, 1.82x and 1.76x *slower*
+    (OpenMP threads wait for the busy core): on a shared machine set ``torch_threads=1``, as
+    parallel sweeps do for each run. Models this small gain little beyond 4 threads.
     """
-    return max(1, min(4, len(os.sched_getaffinity(0)) // 2))
+    return max(1, min(4, len(os.sched_getaffinity(0))))
 
 
 def check_settings(**settings) -> None:
