@@ -135,20 +135,27 @@ class BuyerConfig(_Section):
 
 _REWARD = RewardSettings()
 
+MARKET_TRAINABLE_LAYERS = 2
+"""The market's default reward model trains the top 2 of MiniLM's 6 layers on cached frozen
+states. ``bench/bench_reward_model.py`` (RESULTS.md, Reward model): on the market's data it is
+as accurate as a full fine-tune (within 1 point, mean of 3 seeds) at a fraction of the time;
+``RewardSettings`` itself keeps "all" (a full fine-tune) as the library default."""
+
 
 class RewardModelConfig(_Section):
     """The reward model: the fields, meaning and defaults of ``RewardSettings`` (the seed and
     progress bar come from the market), and how many held-out pairs measure it.
 
     ``mode`` names ``trainable_layers`` ("finetune" is "all", "head" 0, "partial" any k
-    between): give either, and the other follows; both only when they agree."""
+    between): give either, and the other follows; both only when they agree. Neither given:
+    ``MARKET_TRAINABLE_LAYERS`` (2, "partial"), unlike ``RewardSettings``' full fine-tune."""
 
     backbone: str = _REWARD.backbone
-    mode: Literal[MODES] = _REWARD.mode
+    mode: Literal[MODES] = "partial"
     # The count sits in Annotated so that "all" passes _Section's quoted-number check;
     # _whole_count refuses quoted counts itself.
     trainable_layers: Literal["all"] | typing.Annotated[int, Field(ge=0)] | None = Field(
-        _REWARD.trainable_layers,
+        MARKET_TRAINABLE_LAYERS,
         description="'all', or the top k layers that train (0: head only); decides the mode",
     )
     epochs: int | None = Field(

@@ -11,7 +11,7 @@ import pytest
 import torch
 import transformers
 
-from sim.config import ConfigError, MarketConfig, RewardModelConfig
+from sim.config import MARKET_TRAINABLE_LAYERS, ConfigError, MarketConfig, RewardModelConfig
 from sim.reward import RewardModel, RewardSettings, SettingError, check_settings
 from sim.reward.backbones import resolve_backbone
 from sim.reward.settings import RUNTIME_SETTINGS, SAVED_SETTINGS, SETTINGS
@@ -90,7 +90,9 @@ def test_out_of_range_settings_are_refused_by_name(field, value):
 
 
 def test_a_config_table_builds_the_settings_it_names():
-    assert RewardModelConfig().to_settings(seed=0, progress=True) == RewardSettings()
+    market_default = RewardSettings(trainable_layers=MARKET_TRAINABLE_LAYERS)
+    assert RewardModelConfig().to_settings(seed=0, progress=True) == market_default
+    assert market_default.mode == "partial" and RewardSettings().trainable_layers == "all"
     table = {"mode": "head", "epochs": 3, "beta": 0.2, "group_comparisons": True}
     built = RewardModelConfig(**table).to_settings(seed=7, progress=False)
     assert built == RewardSettings(**table, seed=7, progress=False)
@@ -111,7 +113,9 @@ def test_mode_names_trainable_layers_and_a_contradiction_is_refused():
         settings = RewardSettings(**given)
         assert (settings.mode, settings.trainable_layers) == (mode, layers), given
         config = RewardModelConfig(**given)
-        assert (config.mode, config.trainable_layers) == (mode, layers), given
+        # Naming neither, a market config takes the market's partial default.
+        expected = (mode, layers) if given else ("partial", MARKET_TRAINABLE_LAYERS)
+        assert (config.mode, config.trainable_layers) == expected, given
         check_settings(**given)
     # Replacing one of the two sets the other from it.
     assert RewardSettings(mode="head").replace(trainable_layers=2).mode == "partial"
@@ -211,3 +215,4 @@ def test_a_causal_backbone_trains_all_layers_or_none(tmp_path):
         check_settings(backbone=str(folder), trainable_layers=layers)
     message = _refused(check_settings, "trainable_layers", backbone=str(folder), trainable_layers=2)
     assert "causal" in message and "'all'" in message
+
