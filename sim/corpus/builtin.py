@@ -15,10 +15,13 @@ from sim.corpus.corpus import ATTRIBUTES, TEST_FRACTION, Corpus, assign_test_pro
 from sim.corpus.facts import TOPICS
 from sim.corpus.pairs import COMPARISON_COLUMNS, RESPONSE_COLUMNS
 from sim.corpus.phrases import (
+    CONFIDENT_PHRASES,
     FILLER,
+    HEDGED_PHRASES,
     NON_ANSWERS,
     POLITE_CLOSERS,
     POLITE_OPENERS,
+    PROMPT_FRAMES,
     RUDE_CLOSERS,
     RUDE_OPENERS,
     UNSAFE_ADVICE,
@@ -34,7 +37,16 @@ LEVELS: dict[str, dict[str, float]] = {
 """Score of each attribute level in the built-in corpus, before jitter of at most ``JITTER``."""
 
 JITTER = 0.04
-RESPONSES_PER_PROMPT = 10
+RESPONSES_PER_PROMPT = 6
+FACT_STRIDE = 2
+"""Every second fact of each topic's table is asked (139 of 274). The number of facts sets how
+many labels it takes to learn them: a label teaches about the facts of its pair, so with F
+facts n labels show each about n / F times. ``bench/bench_sensitivity.py`` measured the market's
+reward model on gold labels (seed 0, whole test split): with all 274 facts asked 3 ways the
+curve rose only 7.9 points from 100 to 3,200 labels and reached 0.839 on every train pair;
+with 139 facts asked 6 ways (same number of pairs) it rose 18.2 points and reached 0.892."""
+CONFIDENCE_LEVELS: tuple[str, ...] = ("confident", "neutral", "hedged")
+"""Wording of a stated answer, drawn uniformly and independently of every attribute."""
 
 # What a response asserts: (correctness level, helpfulness level). A non-answer states no fact.
 _CONTENTS = (
@@ -46,24 +58,33 @@ _CONTENTS = (
 )
 _STYLES = tuple(itertools.product(LEVELS["harmlessness"], LEVELS["concision"], LEVELS["tone"]))
 _KINDS = tuple(itertools.product(_CONTENTS, _STYLES))
-
+_MOST_FILLER = 3
 
 
 def builtin_corpus(seed: int = 0) -> Corpus:
     """The embedded comparison corpus.
 
-    274 prompts over 9 topics (geography, chemistry, arithmetic, units, literature, history,
-    biology, languages, programming); each prompt asks for one fact. Each prompt gets
-    ``RESPONSES_PER_PROMPT`` = 10 responses of distinct kinds, drawn without replacement
-    from the 60 kinds = 5 contents x 2 harmlessness x 2 concision x 3 tone levels, where a
-    content is (correct | wrong fact) x (explained | bare) or a non-answer. A response's scores
-    are its levels' values in :data:`LEVELS` plus uniform jitter in ``[-JITTER, JITTER]``, so
-    exact utility ties have probability zero. All pairs of responses to a prompt are formed
-    (45 per prompt), each shown in a random order; ``TEST_FRACTION`` of the prompts of each
-    topic form the test split.
+    139 facts over 9 topics (geography, chemistry, arithmetic, units, literature, history,
+    biology, languages, programming; every ``FACT_STRIDE``-th fact of the tables in
+    :mod:`sim.corpus.facts`), each asked in 6 ways (3 phrasings x 2 :data:`PROMPT_FRAMES`): 834
+    prompts, so the same fact recurs across prompts and a reward model can learn from train
+    labels which answer is right and use it on unseen test prompts. Each prompt gets
+    ``RESPONSES_PER_PROMPT`` = 6 responses of distinct kinds, drawn without replacement from the
+    60 kinds = 5 contents x 2 harmlessness x 2 concision x 3 tone levels, where a content is
+    (correct | wrong fact) x (explained | bare) or a non-answer. Every level has many surface
+    forms in varied positions and lengths (:mod:`sim.corpus.phrases`, the topic's several
+    statement and explanation templates); a stated answer is also worded confidently, neutrally
+    or with a hedge (:data:`CONFIDENCE_LEVELS`, independent of the attributes). A response's
+    scores are its levels' values in :data:`LEVELS` plus uniform jitter in ``[-JITTER,
+    JITTER]``, so exact utility ties have probability zero. All pairs of responses to a prompt
+    are formed (15 per prompt, 12,510 in all), each shown in a random order; ``TEST_FRACTION``
+    of the prompts of each topic form the test split. Train and test share no prompt; a test
+    prompt's fact is almost always asked in a train prompt too (unless all of its 6 asks were
+    drawn for the test split).
 
-    The seed changes which kinds each prompt gets, phrase choices, jitter, pair order and the
-    split; the facts and prompts are the same for every seed. Same seed, same frames.
+    The seed changes which kinds each prompt gets, phrase choices and positions, jitter,
+    pair order and the split; the facts and prompts are the same for every seed. Same
+    seed, same frames.
 
     Parameters
     ----------
@@ -83,17 +104,20 @@ def _builtin_tables(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     levels = []
     prompt_topics = []
     for topic in TOPICS:
-        for subject, correct, wrong in topic.facts:
-            prompt_id = len(prompt_topics)
-            prompt_topics.append(topic.name)
-            prompt = _sentence(topic.question.format(subject=subject))
-            kinds = kind_rng.choice(len(_KINDS), size=RESPONSES_PER_PROMPT, replace=False)
-            for kind in kinds:
-                (stated, helpful), style = _KINDS[kind]
-                answer = {"correct": correct, "wrong": wrong, "unstated": None}[stated]
-                text = _compose(topic, subject, answer, helpful == "explained", style, phrase_rng)
-                rows.append((len(rows), prompt_id, topic.name, prompt, text))
-                levels.append((stated, helpful, *style))
+        for subject, correct, wrong in topic.facts[::FACT_STRIDE]:
+            for question, frame in itertools.product(topic.questions, PROMPT_FRAMES):
+                prompt_id = len(prompt_topics)
+                prompt_topics.append(topic.name)
+                prompt = frame.format(question=_sentence(question.format(subject=subject)))
+                kinds = kind_rng.choice(len(_KINDS), size=RESPONSES_PER_PROMPT, replace=False)
+                for kind in kinds:
+                    (stated, helpful), style = _KINDS[kind]
+                    answer = {"correct": correct, "wrong": wrong, "unstated": None}[stated]
+                    text = _compose(
+                        topic, subject, answer, helpful == "explained", style, phrase_rng
+                    )
+                    rows.append((len(rows), prompt_id, topic.name, prompt, text))
+                    levels.append((stated, helpful, *style))
     responses = pd.DataFrame(rows, columns=list(RESPONSE_COLUMNS))
     scores = np.array(
         [[LEVELS[a][level] for a, level in zip(ATTRIBUTES, row, strict=True)] for row in levels]
@@ -116,29 +140,43 @@ def _builtin_tables(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _compose(topic, subject, answer, explained, style, rng: np.random.Generator) -> str:
-    """One response: [opener] [filler x2] statement [explanation] [unsafe advice] [closer]."""
+    """One response, built around its body (the statement and explanation, or a non-answer).
+
+    Each level's phrases are picked at random and placed at random: the confident or hedged
+    wording before or after the statement, one to ``_MOST_FILLER`` filler sentences before
+    or after the body, unsafe advice at either end of the body, and a polite or rude
+    opener, closer or both.
+    """
     harmlessness, concision, tone = style
 
     def pick(phrases):
         return phrases[rng.integers(len(phrases))]
 
-    parts = []
-    if tone != "neutral":
-        parts.append(pick(POLITE_OPENERS if tone == "polite" else RUDE_OPENERS))
-    if concision == "padded":
-        first, second = rng.choice(len(FILLER), size=2, replace=False)
-        parts += [FILLER[first], FILLER[second]]
+    def either_end(parts: list[str], extra: list[str]) -> list[str]:
+        return extra + parts if rng.random() < 0.5 else parts + extra
+
     if answer is None:
-        parts.append(pick(NON_ANSWERS).format(about=topic.about.format(subject=subject)))
+        body = [pick(NON_ANSWERS).format(about=topic.about.format(subject=subject))]
     else:
-        parts.append(topic.statement.format(subject=subject, answer=answer))
+        body = [pick(topic.statements).format(subject=subject, answer=answer)]
+        confidence = CONFIDENCE_LEVELS[rng.integers(len(CONFIDENCE_LEVELS))]
+        if confidence != "neutral":
+            wording = CONFIDENT_PHRASES if confidence == "confident" else HEDGED_PHRASES
+            body = either_end(body, [pick(wording)])
         if explained:
-            parts.append(topic.explanation.format(subject=subject, answer=answer))
+            body.append(pick(topic.explanations).format(subject=subject, answer=answer))
     if harmlessness == "unsafe":
-        parts.append(pick(UNSAFE_ADVICE))
+        body = either_end(body, [pick(UNSAFE_ADVICE)])
+    if concision == "padded":
+        count = rng.integers(1, _MOST_FILLER + 1)
+        body = either_end(body, [FILLER[i] for i in rng.choice(len(FILLER), count, replace=False)])
     if tone != "neutral":
-        parts.append(pick(POLITE_CLOSERS if tone == "polite" else RUDE_CLOSERS))
-    return " ".join(_sentence(part) for part in parts)
+        polite = tone == "polite"
+        opener = [pick(POLITE_OPENERS if polite else RUDE_OPENERS)]
+        closer = [pick(POLITE_CLOSERS if polite else RUDE_CLOSERS)]
+        placement = rng.integers(3)
+        body = (opener if placement != 1 else []) + body + (closer if placement != 0 else [])
+    return " ".join(_sentence(part) for part in body)
 
 
 def _sentence(text: str) -> str:

@@ -15,15 +15,18 @@ from dataclasses import dataclass
 class Topic:
     """One topic: templates shared by its prompts and its table of facts.
 
-    Templates take ``{subject}`` and, except ``question`` and ``about``, ``{answer}``.
-    ``facts`` holds ``(subject, correct answer, wrong answer)`` triples.
+    Templates take ``{subject}`` and, except ``questions`` and ``about``, ``{answer}``.
+    Each fact is asked once per phrasing in ``questions`` (so the same fact recurs across
+    prompts) and stated with any of ``statements`` and explained with any of
+    ``explanations`` (so no single wording carries it). ``facts`` holds
+    ``(subject, correct answer, wrong answer)`` triples.
     """
 
     name: str
-    question: str
+    questions: tuple[str, ...]
     about: str
-    statement: str
-    explanation: str
+    statements: tuple[str, ...]
+    explanations: tuple[str, ...]
     facts: tuple[tuple[str, str, str], ...]
 
 
@@ -104,10 +107,22 @@ _ANIMAL_GROUPS = (
 TOPICS: tuple[Topic, ...] = (
     Topic(
         name="geography",
-        question="What is the capital of {subject}?",
+        questions=(
+            "What is the capital of {subject}?",
+            "Which city is the capital of {subject}?",
+            "Name the capital city of {subject}.",
+        ),
         about="the capital of {subject}",
-        statement="The capital of {subject} is {answer}.",
-        explanation="{answer} is where the national government of {subject} sits.",
+        statements=(
+            "The capital of {subject} is {answer}.",
+            "{answer} is the capital city of {subject}.",
+            "{subject} has {answer} as its capital.",
+        ),
+        explanations=(
+            "{answer} is where the national government of {subject} sits.",
+            "The parliament and ministries of {subject} are based in {answer}.",
+            "Official documents of {subject} name {answer} as the seat of government.",
+        ),
         facts=(
             ("Australia", "Canberra", "Sydney"),
             ("Canada", "Ottawa", "Toronto"),
@@ -144,10 +159,22 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         name="chemistry",
-        question="What is the chemical symbol for {subject}?",
+        questions=(
+            "What is the chemical symbol for {subject}?",
+            "Which symbol stands for {subject} on the periodic table?",
+            "How is {subject} written as an element symbol?",
+        ),
         about="the chemical symbol for {subject}",
-        statement="The chemical symbol for {subject} is {answer}.",
-        explanation="Every formula that contains {subject} writes it as {answer}.",
+        statements=(
+            "The chemical symbol for {subject} is {answer}.",
+            "{answer} is the symbol of {subject}.",
+            "On the periodic table, {subject} appears as {answer}.",
+        ),
+        explanations=(
+            "Every formula that contains {subject} writes it as {answer}.",
+            "Chemists abbreviate {subject} as {answer} in equations.",
+            "The symbol {answer} for {subject} is fixed by international convention.",
+        ),
         facts=(
             ("gold", "Au", "Gl"),
             ("silver", "Ag", "Si"),
@@ -183,26 +210,62 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         name="arithmetic",
-        question="What is {subject}?",
+        questions=(
+            "What is {subject}?",
+            "Can you compute {subject} for me?",
+            "How much is {subject}?",
+        ),
         about="{subject}",
-        statement="{subject} is {answer}.",
-        explanation="Working it out step by step, {subject} gives {answer}.",
+        statements=(
+            "{subject} is {answer}.",
+            "The result of {subject} is {answer}.",
+            "{subject} equals {answer}.",
+        ),
+        explanations=(
+            "Working it out step by step, {subject} gives {answer}.",
+            "Multiplying the two numbers digit by digit gives {answer}.",
+            "Checking by repeated addition, the total for {subject} comes to {answer}.",
+        ),
         facts=_arithmetic_facts(),
     ),
     Topic(
         name="units",
-        question="How many {subject} are there?",
+        questions=(
+            "How many {subject} are there?",
+            "Convert for me: how many {subject}?",
+            "What is the number of {subject}?",
+        ),
         about="the number of {subject}",
-        statement="There are {answer} {subject}.",
-        explanation="Multiplying by the fixed conversion factor gives {answer}.",
+        statements=(
+            "There are {answer} {subject}.",
+            "The number of {subject} is {answer}.",
+            "You get {answer} {subject}.",
+        ),
+        explanations=(
+            "Multiplying by the fixed conversion factor gives {answer}.",
+            "The conversion factor is fixed, so the count of {subject} is {answer}.",
+            "Scaling the amount by the ratio of the units yields {answer}.",
+        ),
         facts=_unit_facts(),
     ),
     Topic(
         name="literature",
-        question="Who wrote {subject}?",
+        questions=(
+            "Who wrote {subject}?",
+            "Who is the author of {subject}?",
+            "Which writer created {subject}?",
+        ),
         about="who wrote {subject}",
-        statement="{subject} was written by {answer}.",
-        explanation="It is one of the best-known works of {answer}.",
+        statements=(
+            "{subject} was written by {answer}.",
+            "The author of {subject} is {answer}.",
+            "{answer} wrote {subject}.",
+        ),
+        explanations=(
+            "It is one of the best-known works of {answer}.",
+            "Literature courses teach {subject} as a work by {answer}.",
+            "The first edition of {subject} carries the name of {answer}.",
+        ),
         facts=(
             ("Pride and Prejudice", "Jane Austen", "Charlotte Bronte"),
             ("Nineteen Eighty-Four", "George Orwell", "Aldous Huxley"),
@@ -239,10 +302,22 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         name="history",
-        question="In which year did {subject} take place?",
+        questions=(
+            "In which year did {subject} take place?",
+            "When did {subject} happen?",
+            "What year is {subject} dated to?",
+        ),
         about="the date of {subject}",
-        statement="{subject} took place in {answer}.",
-        explanation="Historians consistently date {subject} to {answer}.",
+        statements=(
+            "{subject} took place in {answer}.",
+            "{subject} happened in {answer}.",
+            "The year of {subject} was {answer}.",
+        ),
+        explanations=(
+            "Historians consistently date {subject} to {answer}.",
+            "Contemporary records place {subject} in {answer}.",
+            "Textbooks give {answer} as the date of {subject}.",
+        ),
         facts=(
             ("the fall of the Berlin Wall", "1989", "1991"),
             ("the first crewed Moon landing", "1969", "1972"),
@@ -279,10 +354,22 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         name="biology",
-        question="Which group of animals does the {subject} belong to?",
+        questions=(
+            "Which group of animals does the {subject} belong to?",
+            "What kind of animal is the {subject}?",
+            "How do biologists classify the {subject}?",
+        ),
         about="how the {subject} is classified",
-        statement="The {subject} is {answer}.",
-        explanation="Biologists classify the {subject} this way because of its anatomy.",
+        statements=(
+            "The {subject} is {answer}.",
+            "Biologically, the {subject} counts as {answer}.",
+            "The {subject} is classified as {answer}.",
+        ),
+        explanations=(
+            "Biologists classify the {subject} this way because of its anatomy.",
+            "Its anatomy and development mark the {subject} as {answer}.",
+            "Field guides list the {subject} as {answer}.",
+        ),
         facts=tuple(
             (animal, f"{_article(right)} {right}", f"{_article(wrong)} {wrong}")
             for animal, right, wrong in _ANIMAL_GROUPS
@@ -290,10 +377,22 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         name="languages",
-        question="What is {subject}?",
+        questions=(
+            "What is {subject}?",
+            "Do you know {subject}?",
+            "Please tell me {subject}.",
+        ),
         about="{subject}",
-        statement="{subject} is {answer}.",
-        explanation="Native speakers use {answer} for exactly this meaning.",
+        statements=(
+            "{subject} is {answer}.",
+            "The word you want, {subject}, is {answer}.",
+            "In that language, {subject} is {answer}.",
+        ),
+        explanations=(
+            "Native speakers use {answer} for exactly this meaning.",
+            "Any dictionary gives {answer} for this meaning.",
+            "You will hear {answer} used this way every day.",
+        ),
         facts=tuple(
             (f"the {language} word for '{word}'", f"'{right}'", f"'{wrong}'")
             for language, word, right, wrong in (
@@ -332,10 +431,22 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         name="programming",
-        question="Which Python built-in function {subject}?",
+        questions=(
+            "Which Python built-in function {subject}?",
+            "In Python, what built-in {subject}?",
+            "Name the Python built-in that {subject}.",
+        ),
         about="the Python function that {subject}",
-        statement="The built-in {answer} {subject}.",
-        explanation="You can call {answer} directly without importing anything.",
+        statements=(
+            "The built-in {answer} {subject}.",
+            "In Python, {answer} {subject}.",
+            "Use {answer}: it {subject}.",
+        ),
+        explanations=(
+            "You can call {answer} directly without importing anything.",
+            "The standard documentation lists {answer} among the built-in functions.",
+            "No import is needed: {answer} is always available.",
+        ),
         facts=(
             ("returns the number of items in a list", "len()", "size()"),
             ("returns a new sorted list from an iterable", "sorted()", "order()"),

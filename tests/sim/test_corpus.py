@@ -1,5 +1,6 @@
-"""The built-in comparison corpus: determinism, size, prompt-disjoint splits, attribute levels
-that show in the text, and gold labels that follow the buyer's utility."""
+"""The built-in comparison corpus: determinism, size, prompt-disjoint splits, facts that recur
+across prompts, attribute levels that show in the text in many surface forms, confidence wording
+independent of the attributes, and gold labels that follow the buyer's utility."""
 
 import itertools
 import re
@@ -11,12 +12,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.corpus import ATTRIBUTES, DEFAULT_TARGET_WEIGHTS, Corpus, builtin_corpus
+from sim.corpus.builtin import FACT_STRIDE
 from sim.corpus.facts import TOPICS
 from sim.corpus.phrases import (
+    CONFIDENT_PHRASES,
     FILLER,
+    HEDGED_PHRASES,
     NON_ANSWERS,
     POLITE_CLOSERS,
     POLITE_OPENERS,
+    PROMPT_FRAMES,
     RUDE_CLOSERS,
     RUDE_OPENERS,
     UNSAFE_ADVICE,
@@ -45,8 +50,10 @@ def _fact_of_prompt(responses):
     by_question = {}
     for topic in TOPICS:
         for subject, correct, wrong in topic.facts:
-            question = topic.question.format(subject=subject)
-            by_question[question[:1].upper() + question[1:]] = (topic, subject, correct, wrong)
+            for template, frame in itertools.product(topic.questions, PROMPT_FRAMES):
+                question = template.format(subject=subject)
+                question = frame.format(question=question[:1].upper() + question[1:])
+                by_question[question] = (topic, subject, correct, wrong)
     prompts = responses.drop_duplicates("prompt_id").set_index("prompt_id")["prompt"]
     return {prompt_id: by_question[prompt] for prompt_id, prompt in prompts.items()}
 
@@ -88,7 +95,9 @@ def test_size_columns_and_ranges(corpus, responses):
     assert responses["prompt_id"].nunique() >= 200
     assert responses["topic"].nunique() >= 8
     assert responses["text"].nunique() >= 2000
-    assert responses["text"].is_unique
+    # A text may recur under another phrasing of the same question, never within a prompt:
+    # the reward model keys texts by (prompt, response).
+    assert not responses.duplicated(["prompt", "text"]).any()
     scores = responses[list(ATTRIBUTES)].to_numpy()
     assert np.all((scores >= 0) & (scores <= 1))
     n_pairs = len(corpus.pairs("train")) + len(corpus.pairs("test"))
@@ -124,7 +133,7 @@ def test_spot_checked_facts_are_right():
     known = {
         "What is the capital of Australia?": ("Canberra", "Sydney"),
         "What is the chemical symbol for gold?": ("Au", "Gl"),
-        "Who wrote Hamlet?": ("William Shakespeare", "Christopher Marlowe"),
+        "Who wrote Pride and Prejudice?": ("Jane Austen", "Charlotte Bronte"),
         "In which year did the fall of the Berlin Wall take place?": ("1989", "1991"),
         "What is 12 times 3?": ("36", "46"),
     }
@@ -163,7 +172,9 @@ def test_helpfulness_matches_explanation_or_non_answer(responses):
     for row in responses.itertuples():
         topic, subject, correct, wrong = facts[row.prompt_id]
         explanations = [
-            topic.explanation.format(subject=subject, answer=a) for a in (correct, wrong)
+            template.format(subject=subject, answer=a)
+            for template in topic.explanations
+            for a in (correct, wrong)
         ]
         explained = any(e[:1].upper() + e[1:] in row.text for e in explanations)
         vague = non_answer.search(row.text) is not None
@@ -183,17 +194,93 @@ def test_harmlessness_low_iff_unsafe_instruction(responses):
 
 def test_concision_low_iff_padded(responses):
     for row in responses.itertuples():
-        assert (_count(FILLER, row.text) >= 2) == (row.concision < LOW), row.text
-        assert _count(FILLER, row.text) in (0, 2)
+        assert (_count(FILLER, row.text) >= 1) == (row.concision < LOW), row.text
+        assert _count(FILLER, row.text) <= 3
 
 
 def test_tone_follows_polite_or_rude_framing(responses):
     for row in responses.itertuples():
         polite = _count(POLITE_OPENERS, row.text) + _count(POLITE_CLOSERS, row.text)
         rude = _count(RUDE_OPENERS, row.text) + _count(RUDE_CLOSERS, row.text)
-        assert (rude == 2) == (row.tone < LOW), row.text
-        assert (polite == 2) == (row.tone > HIGH), row.text
+        assert (rude >= 1) == (row.tone < LOW), row.text
+        assert (polite >= 1) == (row.tone > HIGH), row.text
         assert polite == 0 or rude == 0
+        assert polite <= 2 and rude <= 2
+
+
+def test_every_fact_is_asked_in_several_prompts_and_test_facts_recur_in_train(corpus, responses):
+    """A reward model can only learn which answer is right if the fact recurs: every fact is
+    asked once per phrasing and frame, and nearly every test prompt's fact is also asked in
+    train."""
+    facts = _fact_of_prompt(responses)
+    fact_of = {
+        prompt_id: (topic.name, subject) for prompt_id, (topic, subject, _, _) in facts.items()
+    }
+    prompts_per_fact = pd.Series(fact_of).value_counts()
+    asks = {len(topic.questions) * len(PROMPT_FRAMES) for topic in TOPICS}
+    assert set(prompts_per_fact) == asks and min(asks) >= 4
+    assert len(prompts_per_fact) == sum(len(topic.facts[::FACT_STRIDE]) for topic in TOPICS)
+    train_facts = {fact_of[p] for p in corpus.pairs("train")["prompt_id"].unique()}
+    test_prompts = corpus.pairs("test")["prompt_id"].unique()
+    seen = np.mean([fact_of[p] in train_facts for p in test_prompts])
+    # All asks of a fact fall in the test split with probability about 0.2**5 given one does.
+    assert seen > 0.99, seen
+
+
+def _positions(phrases, text):
+    """Where the first of ``phrases`` found in ``text`` starts, as a share of its length."""
+    starts = [text.find(phrase) for phrase in phrases if phrase in text]
+    return min(starts) / len(text) if starts else None
+
+
+@pytest.mark.parametrize(
+    "phrases, least",
+    [
+        (UNSAFE_ADVICE, 12),
+        (FILLER, 12),
+        (POLITE_OPENERS + POLITE_CLOSERS, 14),
+        (RUDE_OPENERS + RUDE_CLOSERS, 14),
+        (CONFIDENT_PHRASES, 5),
+        (HEDGED_PHRASES, 5),
+    ],
+)
+def test_each_level_has_many_surface_forms_in_varied_places(responses, phrases, least):
+    """No single phrase carries a level: many of its phrases are used, at the start of some
+    texts and past the middle of others."""
+    used = {
+        phrase for phrase in phrases if responses["text"].str.contains(phrase, regex=False).any()
+    }
+    assert len(used) >= least, len(used)
+    places = [_positions(phrases, text) for text in responses["text"]]
+    places = np.array([place for place in places if place is not None])
+    assert (places == 0).mean() > 0.1 and (places > 0.5).mean() > 0.1
+
+
+def test_response_lengths_vary_within_each_kind(responses):
+    """Length is not a proxy for one level: padded and concise texts each span many lengths."""
+    words = responses["text"].str.split().str.len()
+    padded = responses["concision"] < LOW
+    for group in (words[padded], words[~padded]):
+        assert group.std() > 5, group.std()
+
+
+def test_confident_wording_is_independent_of_correctness(responses):
+    """Confidence is a surface feature only biased judges care about: among stated answers,
+    the confident share is the same for right and wrong ones (within 4 standard errors)."""
+    states = (responses["correctness"] > HIGH) | (responses["correctness"] < LOW)
+    answers = responses[states]
+    confident = answers["text"].map(lambda t: _count(CONFIDENT_PHRASES, t) > 0)
+    hedged = answers["text"].map(lambda t: _count(HEDGED_PHRASES, t) > 0)
+    assert not (confident & hedged).any()
+    right = answers["correctness"] > HIGH
+    for marked in (confident, hedged):
+        p1, p2 = marked[right].mean(), marked[~right].mean()
+        pooled = marked.mean()
+        se = np.sqrt(pooled * (1 - pooled) * (1 / right.sum() + 1 / (~right).sum()))
+        assert abs(p1 - p2) < 4 * se, (p1, p2, se)
+        assert abs(pooled - 1 / 3) < 0.05
+    non_answers = responses[~states]["text"]
+    assert not non_answers.map(lambda t: _count(CONFIDENT_PHRASES + HEDGED_PHRASES, t)).any()
 
 
 def test_every_attribute_varies_within_prompts(responses):

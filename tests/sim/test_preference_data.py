@@ -81,14 +81,18 @@ def test_each_format_loads_the_same_corpus(tmp_path, fmt):
     pd.testing.assert_frame_equal(corpus.pairs("train"), reference.pairs("train"))
 
 
-def test_scores_are_optional_but_then_gold_needs_them(tmp_path):
+def test_scores_are_optional_and_then_gold_is_the_recorded_choice(tmp_path):
     corpus = load_preferences(_write(_records(with_scores=False), tmp_path / "plain.jsonl"))
     assert not corpus.has_attributes
     assert len(corpus.responses) == 8
     with pytest.raises(ValueError, match=r"^attributes"):
         corpus.attribute_matrix([0])
-    with pytest.raises(ValueError, match=r"^attributes"):
-        corpus.gold_left_wins(corpus.pairs("train"), DEFAULT_TARGET_WEIGHTS)
+    pairs = pd.concat([corpus.pairs("train"), corpus.pairs("test")]).sort_values("pair_id")
+    gold_left = corpus.gold_left_wins(pairs, DEFAULT_TARGET_WEIGHTS)
+    winners = np.where(gold_left, pairs["left"], pairs["right"])
+    assert corpus.texts(winners) == [r["chosen"] for r in _records()]
+    with pytest.raises(ValueError, match=r"^pairs: .*chosen"):
+        corpus.gold_left_wins(pairs.drop(columns="chosen"), DEFAULT_TARGET_WEIGHTS)
 
 
 def test_topic_column_is_kept(tmp_path):
@@ -448,11 +452,13 @@ def test_round_trip_of_gold_labelled_pairs(tmp_path, fmt):
     used = np.unique(np.concatenate([test_pairs["left"], test_pairs["right"]]))
     assert len(loaded.responses) == used.size
     assert sorted(loaded.responses["text"]) == sorted(original.texts(used))
-    by_text = original.responses.set_index("text")
+    # A text can recur under another prompt (the same fact asked another way): match by both.
+    by_text = original.responses.set_index(["prompt", "text"])
     loaded_responses = loaded.responses
+    keys = pd.MultiIndex.from_frame(loaded_responses[["prompt", "text"]])
     np.testing.assert_array_equal(
         loaded_responses[list(ATTRIBUTES)].to_numpy(),
-        by_text.loc[loaded_responses["text"], list(ATTRIBUTES)].to_numpy(),
+        by_text.loc[keys, list(ATTRIBUTES)].to_numpy(),
     )
     assert set(loaded_responses["topic"]) == set(original.responses["topic"])
 
