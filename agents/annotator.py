@@ -24,7 +24,8 @@ class Annotator(mesa.Agent):
     skill : float
         Skill in [0, 1]; the population factory maps it to judge noise.
     judge : Judge
-        Decides each pair: ``prefer_left(left_attrs, right_attrs, rng) -> bool (m,)``.
+        Decides each pair: ``prefer_left(left, right, rng) -> bool (m,)`` on the pair
+        matrices of ``agents.judges`` (attribute vectors, or ``agents.pair_columns``).
     bidder : BiddingStrategy
         Turns the cost into an ask and learns from outcomes.
 
@@ -72,14 +73,15 @@ class Annotator(mesa.Agent):
         """The ask per label for this round, drawn with the model's generator."""
         return float(self.bidder.ask(self.cost, self.model.rng))
 
-    def label(self, left_attrs, right_attrs, rng: np.random.Generator | None = None) -> np.ndarray:
-        """Judge each pair: True where the left response is preferred.
+    def label(self, left, right, rng: np.random.Generator | None = None) -> np.ndarray:
+        """Judge each pair (rows of ``left`` and ``right``): True where the left response is
+        preferred.
 
         ``rng`` defaults to the model's generator; pass one to hold the labelling noise fixed
         (e.g. to compare mechanisms on identical judgements).
         """
         return np.asarray(
-            self.judge.prefer_left(left_attrs, right_attrs, self.model.rng if rng is None else rng),
+            self.judge.prefer_left(left, right, self.model.rng if rng is None else rng),
             dtype=bool,
         )
 

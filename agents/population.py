@@ -1,8 +1,9 @@
 """Build a population of annotators from a declarative spec.
 
 Costs and skills are drawn jointly through a Gaussian copula so that experts can cost more;
-judge types and bidding rules are assigned in exact shares; per-annotator attribute weights
-scatter around the buyer's target. Every draw comes from the Generator passed in.
+judge types, bidding rules and a systematic bias are assigned in exact shares; per-annotator
+attribute weights scatter around the buyer's target. Every draw comes from the Generator
+passed in.
 """
 
 from __future__ import annotations
@@ -26,14 +27,20 @@ from agents.distributions import frozen_distribution
 from agents.judges import (
     AdversarialJudge,
     BradleyTerryJudge,
+    FeatureBias,
     LexicographicSemiorderJudge,
+    OneCoinJudge,
     SpammerJudge,
     ThurstoneJudge,
+    accuracy_from_skill,
     draw_annotator_weights,
     temperature_from_skill,
 )
+from agents.pair_columns import PairColumns
 
-JUDGE_TYPES = ("bradley_terry", "thurstone", "lexicographic", "spammer", "adversarial")
+JUDGE_TYPES = ("bradley_terry", "thurstone", "lexicographic", "spammer", "adversarial", "one_coin")
+ATTRIBUTE_JUDGES = ("bradley_terry", "thurstone", "lexicographic", "adversarial")
+"""Judge types that compare attribute scores; data without them allows the others only."""
 BIDDING_TYPES = ("truthful", "markup", "equilibrium", "learning")
 _LEARNING_FIELDS = {
     "multipliers": "learning_multipliers",
@@ -63,8 +70,11 @@ class PopulationSpec:
         means experts cost more; the Spearman correlation is ``(6 / pi) arcsin(rho / 2)``
         (Kruskal 1958).
     judge_mix : mapping
-        Shares of ``bradley_terry, thurstone, lexicographic, spammer, adversarial`` (>= 0,
-        summing to 1), assigned in exact counts (largest remainder) to random annotators.
+        Shares of ``bradley_terry, thurstone, lexicographic, spammer, adversarial, one_coin``
+        (>= 0, summing to 1), assigned in exact counts (largest remainder) to random
+        annotators. ``one_coin`` judges (``agents.judges.OneCoinJudge``) rate gold with
+        accuracy ``agents.judges.accuracy_from_skill(skill) = 0.5 + 0.5 * skill``; they and
+        ``spammer`` need no attribute scores (:data:`ATTRIBUTE_JUDGES` do).
     weight_concentration : float
         Dirichlet concentration of each annotator's attribute weights around the target
         (> 0, ``inf`` for none); see ``agents.judges.draw_annotator_weights``.
@@ -89,6 +99,17 @@ class PopulationSpec:
     judge_noise : float
         ``base`` of ``agents.judges.temperature_from_skill`` (> 0): the noise of a judge of
         skill 0, less the floor.
+    bias_feature : str or None
+        The observable feature biased annotators prefer (``sim.corpus.features``:
+        ``length``, ``confidence`` or ``politeness``); None for no bias.
+    bias_share : float
+        Share of annotators that carry the bias, in [0, 1], assigned in exact counts
+        (largest remainder) to random annotators independently of their judge type.
+    bias_strength : float
+        Finite. The bias adds ``bias_strength * (f_left - f_right)`` to what the judge
+        compares (``f`` the z-scored feature; per judge type see ``agents.judges``):
+        positive prefers the larger feature, negative the smaller (e.g. ``length`` with
+        -1 prefers shorter answers), 0 has no effect.
 
     Judge noise follows skill through ``agents.judges.temperature_from_skill``: it is the
     Bradley-Terry temperature, the Thurstone noise and the lexicographic perception noise.
@@ -118,6 +139,9 @@ class PopulationSpec:
     learning_utility_scale: float = 1.0
     capacity: int = 8
     judge_noise: float = 0.2
+    bias_feature: str | None = None
+    bias_share: float = 0.0
+    bias_strength: float = 1.0
 
     def __post_init__(self) -> None:
         _whole("n_annotators", self.n_annotators, least=1)
@@ -138,6 +162,7 @@ class PopulationSpec:
             raise ValueError(f"judge_noise: must be a finite number > 0, got {self.judge_noise!r}")
         if not (np.isfinite(self.lexicographic_threshold) and self.lexicographic_threshold >= 0):
             raise ValueError("lexicographic_threshold: must be a finite number >= 0")
+        self._check_bias()
         bidders = self.bidding_mix
         if bidders.get("markup", 0) > 0:
             FixedMarkup(self.markup)
@@ -150,6 +175,57 @@ class PopulationSpec:
                 )
         if bidders.get("learning", 0) > 0:
             self.learning_bidder()
+
+    def _check_bias(self) -> None:
+        if self.bias_feature is not None and (
+            not isinstance(self.bias_feature, str) or not self.bias_feature
+        ):
+            raise ValueError(
+                f"bias_feature: expected a feature name or None, got {self.bias_feature!r}"
+            )
+        if not (np.isfinite(self.bias_share) and 0.0 <= self.bias_share <= 1.0):
+            raise ValueError(f"bias_share: must lie in [0, 1], got {self.bias_share!r}")
+        if not np.isfinite(self.bias_strength):
+            raise ValueError(f"bias_strength: must be a finite number, got {self.bias_strength!r}")
+        if self.bias_share > 0 and self.bias_feature is None:
+            raise ValueError(
+                "bias_feature: bias_share > 0 needs a feature to prefer; name one "
+                "(sim.corpus.FEATURES) or set bias_share = 0"
+            )
+
+    @property
+    def biased(self) -> bool:
+        """Whether some annotators carry the bias."""
+        return self.bias_feature is not None and self.bias_share > 0
+
+    def check_columns(self, columns: PairColumns | None) -> None:
+        """Refuse judge types and a bias that the pairs' columns cannot serve.
+
+        ``columns`` None means judges read bare attribute matrices (no gold, no features).
+        Errors name ``judge_mix`` or ``bias_feature``.
+        """
+        used = [kind for kind, share in self.judge_mix.items() if share > 0]
+        if columns is None:
+            if "one_coin" in used:
+                raise ValueError(
+                    "judge_mix: one_coin judges read the gold column; build the population "
+                    "with columns=PairColumns(...)"
+                )
+            if self.biased:
+                raise ValueError(
+                    "bias_feature: a bias reads a feature column; build the population with "
+                    "columns=PairColumns(...)"
+                )
+            return
+        needing = [kind for kind in used if kind in ATTRIBUTE_JUDGES]
+        if needing and not columns.attributes:
+            allowed = sorted(kind for kind in JUDGE_TYPES if kind not in ATTRIBUTE_JUDGES)
+            raise ValueError(
+                f"judge_mix: {', '.join(needing)} compare attribute scores, which this data "
+                f"lacks; use {' and '.join(allowed)}, which need none"
+            )
+        if self.biased:
+            columns.feature_position(self.bias_feature)
 
     def cost_marginal(self):
         """The frozen scipy distribution of one annotator's cost."""
@@ -234,18 +310,42 @@ def draw_costs_and_skills(
     return costs, skills
 
 
-def _judge(kind: str, weights: np.ndarray, skill: float, spec: PopulationSpec):
+def _judge(
+    kind: str,
+    weights: np.ndarray,
+    skill: float,
+    spec: PopulationSpec,
+    columns: PairColumns | None,
+    bias: FeatureBias | None,
+):
+    if kind == "one_coin":
+        return OneCoinJudge(accuracy_from_skill(skill), gold_column=columns.gold, bias=bias)
+    if kind == "spammer":
+        return SpammerJudge(bias=bias)
+    reads = {
+        "attribute_columns": None if columns is None else columns.attribute_positions,
+        "bias": bias,
+    }
     noise = temperature_from_skill(skill, base=spec.judge_noise)
     if kind == "bradley_terry":
-        return BradleyTerryJudge(weights, temperature=noise)
+        return BradleyTerryJudge(weights, temperature=noise, **reads)
     if kind == "thurstone":
-        return ThurstoneJudge(weights, noise=noise)
+        return ThurstoneJudge(weights, noise=noise, **reads)
     if kind == "lexicographic":
         order = np.argsort(-weights, kind="stable")
-        return LexicographicSemiorderJudge(order, spec.lexicographic_threshold, noise=noise)
-    if kind == "spammer":
-        return SpammerJudge()
-    return AdversarialJudge(weights)
+        return LexicographicSemiorderJudge(
+            order, spec.lexicographic_threshold, noise=noise, **reads
+        )
+    return AdversarialJudge(weights, **reads)
+
+
+def draw_biased(spec: PopulationSpec, rng: np.random.Generator) -> np.ndarray:
+    """Which annotators carry the bias: ``bias_share`` of them in exact counts (largest
+    remainder, :func:`assign_in_shares`), in a random order. Draws nothing without a bias."""
+    if not spec.biased:
+        return np.zeros(spec.n_annotators, dtype=bool)
+    mix = {"biased": spec.bias_share, "unbiased": 1.0 - spec.bias_share}
+    return assign_in_shares(mix, spec.n_annotators, rng) == "biased"
 
 
 def _bidder(kind: str, spec: PopulationSpec):
@@ -263,12 +363,20 @@ def build_population(
     spec: PopulationSpec,
     target_weights,
     rng: np.random.Generator | None = None,
+    columns: PairColumns | None = None,
 ) -> list[Annotator]:
     """Create ``spec.n_annotators`` annotators in ``model``.
 
     Draws, in order, costs and skills (:func:`draw_costs_and_skills`), attribute weights,
-    judge types and bidding rules, all from ``rng`` (default: ``model.rng``).
+    judge types, bidding rules and, with a bias, who carries it (:func:`draw_biased`), all
+    from ``rng`` (default: ``model.rng``).
+
+    ``columns`` is the layout of the pair matrices the judges will read
+    (``agents.pair_columns``); None (the default) means bare attribute matrices, in the
+    order of ``target_weights``, which serve every judge type but ``one_coin`` and no bias
+    (:meth:`PopulationSpec.check_columns`).
     """
+    spec.check_columns(columns)
     rng = model.rng if rng is None else rng
     costs, skills = draw_costs_and_skills(spec, rng)
     weights = draw_annotator_weights(
@@ -276,13 +384,26 @@ def build_population(
     )
     judge_kinds = assign_in_shares(spec.judge_mix, spec.n_annotators, rng)
     bidder_kinds = assign_in_shares(spec.bidding_mix, spec.n_annotators, rng)
+    biased = draw_biased(spec, rng)
+    bias = (
+        FeatureBias(columns.feature_position(spec.bias_feature), float(spec.bias_strength))
+        if spec.biased
+        else None
+    )
     return [
         Annotator(
             model,
             cost=float(costs[i]),
             capacity=spec.capacity,
             skill=float(skills[i]),
-            judge=_judge(judge_kinds[i], weights[i], float(skills[i]), spec),
+            judge=_judge(
+                judge_kinds[i],
+                weights[i],
+                float(skills[i]),
+                spec,
+                columns,
+                bias if biased[i] else None,
+            ),
             bidder=_bidder(bidder_kinds[i], spec),
         )
         for i in range(spec.n_annotators)

@@ -1,5 +1,6 @@
 """The comparisons a market buys labels on: the corpus type and its gold labels, the built-in
-corpus, users' preference files, and the one orientation into ``prompt, chosen, rejected``.
+corpus, users' preference files, the observable features of a response, and the one
+orientation into ``prompt, chosen, rejected``.
 
 ::
 
@@ -16,6 +17,7 @@ from sim.corpus.corpus import (
     assign_test_prompts,
     weight_vector,
 )
+from sim.corpus.features import FEATURES, feature_matrix
 from sim.corpus.pairs import (
     COMPARISON_COLUMNS,
     LABEL_COLUMNS,
@@ -36,6 +38,7 @@ __all__ = [
     "ATTRIBUTES",
     "COMPARISON_COLUMNS",
     "DEFAULT_TARGET_WEIGHTS",
+    "FEATURES",
     "LABEL_COLUMNS",
     "RESPONSE_COLUMNS",
     "SPLITS",
@@ -48,6 +51,7 @@ __all__ = [
     "builtin_corpus",
     "corpus_from_comparisons",
     "export_preferences",
+    "feature_matrix",
     "gold_pairs",
     "load_preferences",
     "oriented_pairs",

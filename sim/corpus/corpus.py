@@ -7,7 +7,9 @@ in TRL's ``prompt, chosen, rejected`` format.
 
 Gold (DESIGN.md): a response's utility is the weighted sum of its attributes,
 ``u(r) = sum_k w_k a_k(r)``; in a pair, the response with the higher utility under the buyer's
-target weights wins, and an exact tie goes to the lower ``response_id``.
+target weights wins, and an exact tie goes to the lower ``response_id``. A corpus without
+attribute scores (a user's ``prompt, chosen, rejected`` file) has no utilities: there gold is
+the choice the file recorded.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ DEFAULT_TARGET_WEIGHTS: dict[str, float] = {
 SPLITS: tuple[str, ...] = ("train", "test")
 TEST_FRACTION = 0.2
 """Default share of prompts held out for testing."""
+
 
 def weight_vector(weights: Mapping[str, float] | Sequence[float] | np.ndarray) -> np.ndarray:
     """Target weights as a vector in the order of :data:`ATTRIBUTES`.
@@ -201,11 +204,20 @@ class Corpus:
         """Gold label per pair: True where ``left`` has the higher utility under ``weights``.
 
         An exact tie goes to the lower response id, so the label does not depend on which
-        response is shown on the left.
+        response is shown on the left. Without attribute scores, gold is the recorded
+        choice: True where ``left`` is the pair's ``chosen`` response (the column that
+        preference files add to :meth:`pairs`), and ``weights`` is not used.
         """
         _require_columns("pairs", pairs, ("left", "right"))
         left = pairs["left"].to_numpy()
         right = pairs["right"].to_numpy()
+        if not self.has_attributes:
+            if "chosen" not in pairs.columns:
+                raise ValueError(
+                    "pairs: this corpus has no attribute scores, so gold is the recorded "
+                    "choice; give pairs with their chosen column (from Corpus.pairs)"
+                )
+            return pairs["chosen"].to_numpy() == left
         u_left = self.utility(left, weights)
         u_right = self.utility(right, weights)
         return (u_left > u_right) | ((u_left == u_right) & (left < right))

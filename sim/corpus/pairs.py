@@ -119,6 +119,7 @@ def to_trl(labels: pd.DataFrame, corpus: Corpus) -> pd.DataFrame:
 
 
 def gold_pairs(corpus: Corpus, pairs: pd.DataFrame, weights) -> pd.DataFrame:
-    """``pairs`` (corpus comparisons) as texts, oriented by the gold label under ``weights``."""
+    """``pairs`` (corpus comparisons) as texts, oriented by the gold label under ``weights``
+    (``Corpus.gold_left_wins``: the recorded choice for a corpus without attribute scores)."""
     left_wins = corpus.gold_left_wins(pairs, weights)
     return oriented_pairs(corpus, pairs["left"], pairs["right"], left_wins)
