@@ -2,11 +2,18 @@
 
 Unknown or invalid fields raise :class:`ConfigError`, a ``ValueError`` whose one-line
 message names the field (dotted path), the bad value and what is allowed.
+
+The data a run uses is its ``[corpus]`` section (:class:`CorpusConfig`): the built-in corpus,
+or a preference file by path. A relative path is taken relative to the folder of the file
+that names it (the run file, the sweep file, a sweep's ``base_config``;
+:func:`resolve_corpus_path`), or to the current directory when a config is built in Python;
+the validated config holds it absolute, with the file's sha256.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import tomllib
 import typing
 from pathlib import Path
@@ -25,7 +32,16 @@ from pydantic import (
 from agents.distributions import frozen_distribution
 from agents.population import PopulationSpec
 from mechanisms.registry import UnknownMechanismError, get_mechanism
-from sim.corpus import ATTRIBUTES, DEFAULT_TARGET_WEIGHTS
+from sim.corpus import (
+    ATTRIBUTES,
+    DEFAULT_TARGET_WEIGHTS,
+    FEATURES,
+    Corpus,
+    DataFileError,
+    weight_vector,
+)
+from sim.corpus_source import file_sha256, load_corpus
+from sim.judge_view import pair_columns
 from sim.reward import RewardSettings, SettingError, check_settings
 from sim.reward.settings import CACHE_DTYPES, MAX_SEED, MODES, OBJECTIVES, PRECISIONS
 
@@ -74,6 +90,15 @@ class PopulationConfig(_Section):
     learning_utility_scale: float = _SPEC.learning_utility_scale
     capacity: int = Field(_SPEC.capacity, ge=1, description="labels one annotator sells a round")
     judge_noise: float = _SPEC.judge_noise
+    bias_feature: Literal[FEATURES] | None = Field(
+        _SPEC.bias_feature, description="the observable feature biased annotators prefer"
+    )
+    bias_share: float = Field(
+        _SPEC.bias_share, ge=0.0, le=1.0, description="share of annotators with the bias"
+    )
+    bias_strength: float = Field(
+        _SPEC.bias_strength, description="negative: prefers the smaller feature"
+    )
 
     @model_validator(mode="after")
     def _valid_spec(self) -> PopulationConfig:
@@ -169,7 +194,11 @@ class RewardModelConfig(_Section):
     objective: Literal[OBJECTIVES] = _REWARD.objective
     beta: float = Field(_REWARD.beta, gt=0, description="DPO temperature")
     group_comparisons: bool = _REWARD.group_comparisons
-    eval_pairs: int = Field(300, ge=10, description="held-out gold pairs for reward accuracy")
+    eval_pairs: int | None = Field(
+        None,
+        ge=10,
+        description="held-out gold pairs for reward accuracy; None: the whole test split",
+    )
     torch_threads: int | None = Field(
         _REWARD.torch_threads, ge=1, description="None: a default for this machine"
     )
@@ -208,28 +237,151 @@ class RewardModelConfig(_Section):
         return RewardSettings(**fields, seed=seed, progress=progress)
 
 
+class CorpusConfig(_Section):
+    """The comparisons a run buys labels on (``[corpus]``).
+
+    ``path`` absent (None): the built-in corpus (``sim.corpus.builtin_corpus(seed)``).
+    Otherwise a preference file in TRL's ``prompt, chosen, rejected`` format
+    (``sim.corpus.load_preferences``); without attribute scores, gold is the recorded
+    choice and the judges must be ``one_coin`` or ``spammer``. ``seed`` seeds the pair
+    order and the train/test split (and the built-in corpus' texts). ``sha256`` is filled
+    in from the file; give it to pin the data: a file whose content differs is refused.
+    """
+
+    path: str | None = Field(None, description="a preference file; absent: the built-in corpus")
+    seed: int = Field(0, ge=0, le=MAX_SEED)
+    sha256: str | None = Field(
+        None, validate_default=True, description="the file's sha256; filled in from the file"
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, path: str | None) -> str | None:
+        if path is None:
+            return None
+        if not path.strip():
+            raise ValueError("give a file path, or leave path out for the built-in corpus")
+        return os.path.abspath(os.path.expanduser(path))
+
+    @field_validator("sha256")
+    @classmethod
+    def _digest(cls, sha256: str | None, info: ValidationInfo) -> str | None:
+        if "path" not in info.data:
+            return sha256
+        path = info.data["path"]
+        if path is None:
+            if sha256 is not None:
+                raise ValueError("names a file's content; give corpus.path too, or remove sha256")
+            return None
+        digest = file_sha256(path)
+        if digest is None:  # not a readable file: MarketConfig.check_data says why
+            return sha256
+        if sha256 is not None and sha256 != digest:
+            raise ValueError(
+                f"{path} has other content (sha256 {digest}); remove sha256 to accept it"
+            )
+        return digest
+
+    def load(self) -> Corpus:
+        """The corpus (a file's is loaded once per process and content)."""
+        return load_corpus(self.path, self.seed, self.sha256)
+
+
+MOVED_FIELDS = {"corpus_seed": "corpus.seed"}
+"""Fields that moved: old name -> new dotted name. A config may still use the old name."""
+
+
 class MarketConfig(_Section):
-    """A whole market run. Every section has defaults; TOML overrides any field."""
+    """A whole market run. Every section has defaults; TOML overrides any field.
+
+    The top-level ``corpus_seed`` of earlier versions is read as ``corpus.seed``.
+    """
 
     seed: int = Field(0, ge=0, le=MAX_SEED)
-    corpus_seed: int = Field(0, ge=0, le=MAX_SEED)
+    corpus: CorpusConfig = Field(default_factory=CorpusConfig)
     population: PopulationConfig = Field(default_factory=PopulationConfig)
     mechanism: MechanismConfig = Field(default_factory=MechanismConfig)
     buyer: BuyerConfig = Field(default_factory=BuyerConfig)
     reward_model: RewardModelConfig = Field(default_factory=RewardModelConfig)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_corpus_seed(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "corpus_seed" not in data:
+            return data
+        data = dict(data)
+        seed = data.pop("corpus_seed")
+        corpus = data.get("corpus", {})
+        if not isinstance(corpus, dict) or "seed" in corpus:
+            raise ValueError(
+                "corpus_seed and corpus.seed are both given; corpus_seed moved to "
+                "corpus.seed, so give only that"
+            )
+        data["corpus"] = {**corpus, "seed": seed}
+        return data
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MarketConfig:
+        """Validate a config table, then check that the data suits it (:meth:`check_data`)."""
         try:
             config = cls.model_validate(data)
         except ValidationError as exc:
             raise ConfigError(validation_message(exc)) from None
         _check_reward_model(config.reward_model)
+        config.check_data()
         return config
 
     @classmethod
     def from_toml(cls, path: str | Path) -> MarketConfig:
-        return cls.from_dict(read_toml(path))
+        """Read a config file; a relative ``corpus.path`` is relative to its folder."""
+        return cls.from_dict(resolve_corpus_path(read_toml(path), Path(path).parent))
+
+    def check_data(self, corpus: Corpus | None = None) -> None:
+        """Refuse what the data cannot serve, naming the field.
+
+        A corpus without attribute scores allows only judges that need none (``one_coin``,
+        ``spammer``) and has no target utility, so ``buyer.target_weights`` must keep its
+        default; a bias must name a feature. ``corpus`` defaults to the configured one (a
+        file is loaded, once per process and content; the built-in corpus is not built).
+
+        Raises
+        ------
+        ConfigError
+            ``corpus.path: ...`` for a missing or malformed file (the ``DataFileError``),
+            ``population.judge_mix: ...``, ``population.bias_feature: ...`` or
+            ``buyer.target_weights: ...``.
+        """
+        if corpus is None and self.corpus.path is not None:
+            try:
+                corpus = self.corpus.load()
+            except DataFileError as exc:
+                raise ConfigError(f"corpus.{exc}") from None
+        has_attributes = corpus is None or corpus.has_attributes
+        try:
+            self.population.to_spec().check_columns(pair_columns(has_attributes))
+        except ValueError as exc:
+            raise ConfigError(f"population.{exc}") from None
+        default = weight_vector(DEFAULT_TARGET_WEIGHTS)
+        if not has_attributes and not (weight_vector(self.buyer.target_weights) == default).all():
+            raise ConfigError(
+                f"buyer.target_weights: {self.corpus.path or 'the corpus'} has no attribute "
+                "scores, so gold is its recorded choice; remove target_weights"
+            )
+
+
+def resolve_corpus_path(data: dict[str, Any], folder: str | Path) -> dict[str, Any]:
+    """``data`` (a config table) with a relative ``corpus.path`` taken relative to ``folder``,
+    the folder of the file that names it; anything else is left as it is."""
+    corpus = data.get("corpus")
+    if not isinstance(corpus, dict) or not isinstance(corpus.get("path"), str):
+        return data
+    return {**data, "corpus": {**corpus, "path": resolve_data_path(corpus["path"], folder)}}
+
+
+def resolve_data_path(path: str, folder: str | Path) -> str:
+    """``path`` (``~`` expanded) if absolute, else ``folder / path``."""
+    expanded = Path(path).expanduser()
+    return str(expanded if expanded.is_absolute() or not path.strip() else Path(folder) / path)
 
 
 def _mechanism_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -307,10 +459,18 @@ def _too_deep(value, levels_left: int, where: str = "") -> str | None:
 
 
 def validation_message(exc: ValidationError) -> str:
+    """One line for every error: ``<dotted field>: <problem> (got <value>)``.
+
+    A section's own check that names one of its fields (``judge_mix: ...`` raised for
+    ``population``) is shown under the full name (``population.judge_mix: ...``).
+    """
     parts = []
     for error in exc.errors():
         field = ".".join(str(p) for p in error["loc"]) or "config"
         message = error["msg"].removeprefix("Value error, ")
+        inner, sep, rest = message.partition(": ")
+        if sep and error["loc"] and inner.isidentifier():
+            field, message = f"{field}.{inner}", rest
         if error["type"] == "extra_forbidden":
             message = "unknown field; remove it or check its spelling"
         value = error.get("input")

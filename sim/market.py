@@ -17,11 +17,16 @@ A round:
 3. Bought labels are dealt out (``sim.round.deal_slots``): a ``golden_rate`` share
    to golden items whose answer the buyer knows, the rest to items picked at random or
    by the reward model's uncertainty (smallest ``|r(left) - r(right)|``).
-4. Winners label with their judges; labels are aggregated per item (majority or
-   one-coin Dawid-Skene) into training pairs.
+4. Winners label with their judges, which see each pair through ``sim.judge_view`` (gold,
+   attribute scores where the data has them, observable features); labels are aggregated
+   per item (majority or one-coin Dawid-Skene) into training pairs.
 5. The reward model continues training on the round's pairs (so after round ``t`` it
    has made ``epochs`` passes over every label bought so far, in purchase order) and
-   is scored on held-out gold pairs.
+   is scored on held-out gold pairs: the whole test split, or ``reward_model.eval_pairs``
+   of them drawn at random.
+
+Gold is the buyer's target utility over attributes, or, on a preference file without
+attribute scores, the choice the file recorded (``Corpus.gold_left_wins``).
 6. Feedback (switchable): each annotator's Beta posterior counts golden answers as
    right/wrong, and agreement with the reward model's pre-training prediction on
    regular items as fractional evidence of weight ``max(0, 2 a - 1)``, where ``a``
@@ -46,7 +51,8 @@ from analysis.outcomes import ROUND_METRICS
 from mechanisms import Market
 from mechanisms.budget_capped import BudgetCapped
 from sim.config import MarketConfig, mechanism_from_config
-from sim.corpus import Corpus, builtin_corpus, gold_pairs, oriented_pairs, weight_vector
+from sim.corpus import Corpus, gold_pairs, oriented_pairs, weight_vector
+from sim.judge_view import JudgeView
 from sim.label_log import PURCHASED_LABEL_COLUMNS, LabelLog
 from sim.reward import RewardModel
 from sim.round import (
@@ -62,6 +68,7 @@ from sim.round import (
 GOLD_POOL_SIZE = 200
 """Train pairs set aside as golden items (answer known to the buyer), at most a tenth."""
 
+
 class MarketModel(mesa.Model):
     """The preference-label market, built from a :class:`~sim.config.MarketConfig`.
 
@@ -69,7 +76,9 @@ class MarketModel(mesa.Model):
     ----------
     config : MarketConfig
     corpus : Corpus, optional
-        Defaults to ``builtin_corpus(config.corpus_seed)``; must carry attribute scores.
+        Defaults to the config's ``[corpus]`` (``CorpusConfig.load``): the built-in corpus or
+        a preference file. Without attribute scores, the population's judges must be
+        ``one_coin`` or ``spammer`` (``MarketConfig.check_data``).
     reward_model : RewardModel, optional
         Defaults to one built from ``config.reward_model`` with ``seed=config.seed``.
     progress : bool
@@ -86,9 +95,9 @@ class MarketModel(mesa.Model):
         super().__init__(seed=config.seed)
         self.config = config
         self.progress = progress
-        self.corpus = builtin_corpus(config.corpus_seed) if corpus is None else corpus
-        if not self.corpus.has_attributes:
-            raise ValueError("corpus: the market needs attribute scores to judge and grade labels")
+        self.corpus = config.corpus.load() if corpus is None else corpus
+        config.check_data(self.corpus)
+        self._view = JudgeView(self.corpus)
         mechanism = mechanism_from_config(config.mechanism)
         if not mechanism.properties.get("budget_feasible", False):
             mechanism = BudgetCapped(mechanism)
@@ -96,7 +105,7 @@ class MarketModel(mesa.Model):
         buyer = config.buyer
         self.target_weights = weight_vector(buyer.target_weights)
         self.sellers: list[Annotator] = build_population(
-            self, config.population.to_spec(), self.target_weights
+            self, config.population.to_spec(), self.target_weights, columns=self._view.columns
         )
         self.buyer = Buyer(
             self,
@@ -142,7 +151,8 @@ class MarketModel(mesa.Model):
     # ------------------------------------------------------------------ set-up
 
     def _split_pairs(self) -> None:
-        """Gold pool and regular pool from the train split; evaluation pairs from test."""
+        """Gold pool and regular pool from the train split; evaluation pairs from test (all of
+        them, or ``eval_pairs`` drawn at random)."""
         train = self.corpus.pairs("train")
         train = train.assign(gold_left=self.corpus.gold_left_wins(train, self.target_weights))
         order = self.rng.permutation(len(train))
@@ -151,8 +161,9 @@ class MarketModel(mesa.Model):
         self.regular_pool = train.iloc[np.sort(order[n_gold:])].reset_index(drop=True)
         self._unlabelled = np.ones(len(self.regular_pool), dtype=bool)
         test = self.corpus.pairs("test")
-        n_eval = min(self.config.reward_model.eval_pairs, len(test))
-        test = test.iloc[np.sort(self.rng.choice(len(test), n_eval, replace=False))]
+        if self.config.reward_model.eval_pairs is not None:
+            n_eval = min(self.config.reward_model.eval_pairs, len(test))
+            test = test.iloc[np.sort(self.rng.choice(len(test), n_eval, replace=False))]
         self.eval_pairs = gold_pairs(self.corpus, test, self.target_weights)
 
     def _valued_quality(self) -> np.ndarray:
@@ -267,11 +278,10 @@ class MarketModel(mesa.Model):
         """Each listed seller judges its pair; one row per label (crowd-kit's format plus)."""
         left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
         left_wins = np.zeros(len(pairs), dtype=bool)
-        attrs_left = self.corpus.attribute_matrix(left)
-        attrs_right = self.corpus.attribute_matrix(right)
+        seen_left, seen_right = self._view.matrices(left, right, pairs["gold_left"].to_numpy())
         for position in np.unique(seller_positions):
             rows = np.flatnonzero(seller_positions == position)
-            left_wins[rows] = self.sellers[position].label(attrs_left[rows], attrs_right[rows])
+            left_wins[rows] = self.sellers[position].label(seen_left[rows], seen_right[rows])
         return pd.DataFrame(
             {
                 "round": self.round_,
@@ -304,7 +314,6 @@ class MarketModel(mesa.Model):
             "transactions": self.datacollector.get_table_dataframe("transactions"),
             "labels": self.labels(),
         }
-
 
 
 def _reporter(key: str):

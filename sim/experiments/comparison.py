@@ -14,7 +14,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from analysis.report import write_report
-from sim.config import ConfigError, MarketConfig, read_toml
+from sim.config import ConfigError, MarketConfig, read_toml, resolve_corpus_path
 from sim.experiments.output import manifest, staged_dir, write_json, write_tables
 from sim.market import MarketModel
 
@@ -23,9 +23,14 @@ DEMO_FILE = Path(__file__).resolve().parents[2] / "examples" / "demo.toml"
 
 
 def mechanism_config(base: MarketConfig, name: str, overrides: dict) -> MarketConfig:
-    """``base`` with mechanism ``name`` and per-section ``overrides`` merged in."""
+    """``base`` with mechanism ``name`` and per-section ``overrides`` merged in.
+
+    A ``corpus.path`` override drops the base's ``corpus.sha256``, the digest of its file.
+    """
     data = base.model_dump()
     data["mechanism"] = {"name": name, "params": {}}
+    if "path" in overrides.get("corpus", {}):
+        data["corpus"].pop("sha256")
     for section, fields in overrides.items():
         data[section] = {**data[section], **fields}
     return MarketConfig.from_dict(data)
@@ -37,9 +42,11 @@ def load_run_file(path: str | Path, fast: bool = False) -> tuple[MarketConfig, d
     Without ``compare`` the file runs its own ``[mechanism]``. With it, each named
     mechanism runs on the same config, its table holding per-section overrides (such as
     ``mechanism = {params = {price = 0.1}}``). A ``[fast]`` table holds per-section
-    overrides applied only when ``fast`` (``--fast``). Every resulting config is validated
-    before anything runs; errors name the mechanism and field.
+    overrides applied only when ``fast`` (``--fast``). A relative ``corpus.path``, in the
+    file or in its tables, is relative to the file's folder. Every resulting config is
+    validated before anything runs; errors name the mechanism and field.
     """
+    folder = Path(path).parent
     data = read_toml(path)
     quick = data.pop("fast", {})
     if not isinstance(quick, dict) or any(not isinstance(v, dict) for v in quick.values()):
@@ -51,7 +58,7 @@ def load_run_file(path: str | Path, fast: bool = False) -> tuple[MarketConfig, d
                 raise ConfigError(f"fast.{section}: {section} is not a section of the config")
             data[section] = {**current, **fields}
     compare = data.pop("compare", None)
-    base = MarketConfig.from_dict(data)
+    base = MarketConfig.from_dict(resolve_corpus_path(data, folder))
     if compare is None:
         return base, {base.mechanism.name: {"mechanism": {"params": base.mechanism.params}}}
     if not isinstance(compare, dict) or not compare:
@@ -63,6 +70,7 @@ def load_run_file(path: str | Path, fast: bool = False) -> tuple[MarketConfig, d
             not isinstance(fields, dict) for fields in overrides.values()
         ):
             raise ConfigError(f"compare.{name}: expected section tables such as mechanism = {{}}")
+        compare[name] = overrides = resolve_corpus_path(overrides, folder)
         try:
             mechanism_config(base, name, overrides)
         except ConfigError as exc:

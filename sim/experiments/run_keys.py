@@ -1,4 +1,5 @@
-"""A run's identity: its store key is the sha256 of its resolved config, seed included."""
+"""A run's identity: its store key is the sha256 of its resolved config, seed and data digest
+included."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ class RunSpec:
 def run_key(config: MarketConfig) -> str:
     """sha256 of the canonical JSON (sorted keys, no spaces) of the resolved config.
 
-    The config holds the run's seed, so the key names exactly one computation.
+    The config holds the run's seed and, for a preference file, the sha256 of its bytes
+    (``corpus.sha256``), so the key names exactly one computation: editing the data file
+    changes the key, and a resumed sweep recomputes the runs on it.
     """
     return config_key(config.model_dump(mode="json"))
 

@@ -18,6 +18,8 @@ A sweep file (TOML) names a base :class:`~sim.config.MarketConfig` and the axes 
 An axis is a dotted path to any field of ``MarketConfig`` (into dict-valued fields too,
 e.g. ``mechanism.params.price``); under ``[grid]`` an unquoted dotted key works as well.
 With both ``grid`` and ``sample`` every grid point is crossed with every sample point.
+A relative ``corpus.path`` (in an inline ``[base]`` or a ``corpus.path`` axis) is relative to
+the sweep file's folder; in a ``base_config`` file, to that file's folder.
 
 Seeding: the per-run ``MarketConfig.seed`` is the first 32-bit word of child ``i`` of
 ``numpy.random.SeedSequence(seed).spawn(seeds)``, where ``i`` is the seed index. Every axis
@@ -65,7 +67,15 @@ from pydantic import (
 )
 from scipy.stats import qmc
 
-from sim.config import ConfigError, MarketConfig, read_toml, validation_message
+from sim.config import (
+    MOVED_FIELDS,
+    ConfigError,
+    MarketConfig,
+    read_toml,
+    resolve_corpus_path,
+    resolve_data_path,
+    validation_message,
+)
 from sim.experiments.run_keys import RunSpec, run_key
 
 SWEPT_BY_SWEEP = ("seed",)
@@ -153,9 +163,16 @@ class SweepConfig(BaseModel):
             path = Path(str(data.pop("base_config")))
             if relative_to is not None and not path.is_absolute():
                 path = relative_to / path
-            data["base"] = read_toml(path)
+            data["base"] = resolve_corpus_path(read_toml(path), path.parent)
+        elif relative_to is not None and isinstance(data.get("base"), dict):
+            data["base"] = resolve_corpus_path(data["base"], relative_to)
         if isinstance(data.get("grid"), dict):
             data["grid"] = _dotted(data["grid"], "grid")
+            paths = data["grid"].get("corpus.path")
+            if relative_to is not None and isinstance(paths, list):
+                data["grid"]["corpus.path"] = [
+                    resolve_data_path(p, relative_to) if isinstance(p, str) else p for p in paths
+                ]
         sample = data.get("sample")
         if isinstance(sample, dict) and isinstance(sample.get("ranges"), dict):
             data["sample"] = {**sample, "ranges": _dotted(sample["ranges"], "sample.ranges")}
@@ -318,6 +335,8 @@ def _check_axis_name(name: str) -> None:
         raise ConfigError(f"axis {name!r}: empty part in the dotted name; use e.g. buyer.budget")
     if parts[0] in SWEPT_BY_SWEEP:
         raise ConfigError(f"axis {name}: the sweep sets each run's seed; use `seeds` instead")
+    if name in MOVED_FIELDS:
+        raise ConfigError(f"axis {name}: moved to {MOVED_FIELDS[name]}; name that axis")
     _field_annotation(name)
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from sim.cli import app
+from sim.config import resolve_corpus_path
 from sim.experiments import comparison
 
 TINY = {
@@ -196,7 +197,7 @@ SWEEP_FILES = sorted(Path("examples").glob("sweep*.toml"))
 
 @pytest.mark.parametrize("example", RUN_FILES, ids=lambda p: p.name)
 def test_examples_run_at_a_small_size(example, tmp_path):
-    data = tomllib.loads(example.read_text())
+    data = resolve_corpus_path(tomllib.loads(example.read_text()), example.parent.resolve())
     data.setdefault("buyer", {}).update(rounds=2, demand_per_round=12, budget=6.0)
     data.setdefault("population", {})["n_annotators"] = 8
     data.setdefault("reward_model", {}).update(mode="head", eval_pairs=20, epochs=5)
