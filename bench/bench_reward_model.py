@@ -62,6 +62,7 @@ import numpy as np
 import pandas as pd
 import torch
 import transformers
+from results_file import write_section
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from agents.population import PopulationSpec, build_population
@@ -82,7 +83,6 @@ transformers.logging.set_verbosity_error()  # load reports and deprecation notes
 transformers.logging.disable_progress_bar()
 warnings.filterwarnings("ignore", message="`gradient_checkpointing` is deprecated")
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 TIMED = ("seconds", "pairs_per_s", "pairs_per_cpu_s", "accuracy", "peak_rss_mb", "cache_mb")
 SECTION = "## Reward model (bench/bench_reward_model.py)"
 SECTIONS = ("accuracy", "threads", "market", "ablation", "smollm2")
@@ -792,17 +792,6 @@ def ablation(train, test, settings) -> list[str]:
     return lines
 
 
-def write_section(body: str) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    section = f"{SECTION}\n\n{body}\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text).rstrip("\n") + "\n"
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
-
-
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default="labels,long", help="labels, long, ranked, spread")
@@ -935,7 +924,7 @@ def main() -> None:
             )
             print(lines[-1], flush=True)
     if args.write:
-        write_section("\n".join(lines))
+        write_section(SECTION, "\n".join(lines))
 
 
 if __name__ == "__main__":
