@@ -176,6 +176,8 @@ def run_seed(corpus, seed: int, args, bar) -> dict:
     test_split = corpus.pairs("test")
     test = gold_pairs(corpus, test_split, DEFAULT_TARGET_WEIGHTS)
     sizes = [size for size in args.sizes if size <= len(train)]
+    if not sizes:
+        raise SystemExit(f"--sizes: every size exceeds the {len(train)} train pairs")
     longest = sizes[-1]
     chunks = [slice(a, b) for a, b in zip([0, *sizes[:-1]], sizes, strict=True)]
     pool = train.iloc[:longest]
@@ -274,13 +276,14 @@ def targets(runs: list[dict], sizes: list[int]) -> list[str]:
             f"- 3200 labels at least 15 points above 100: +{100 * rise[0]:.1f} ± "
             f"{100 * rise[1]:.1f} points ({'met' if rise[0] >= 0.15 else 'NOT met'})"
         )
-        steps = [n for n in (100, 200, 400, 800, 1600) if 2 * n in at]
+        steps = [n for n in (100, 200, 400, 800, 1600) if n in at and 2 * n in at]
         gains = [np.mean(gold[:, at[2 * n]] - gold[:, at[n]]) for n in steps]
         shown = ", ".join(f"{n}->{2 * n} +{100 * g:.1f}" for n, g in zip(steps, gains, strict=True))
-        lines.append(
-            f"- each doubling 100->3200 adds at least 1.5 points: {shown} "
-            f"({'met' if min(gains) >= 0.015 else 'NOT met'})"
-        )
+        if gains:
+            lines.append(
+                f"- each doubling 100->3200 adds at least 1.5 points: {shown} "
+                f"({'met' if min(gains) >= 0.015 else 'NOT met'})"
+            )
     if gold.shape[1] > len(sizes) + 1:
         ceiling = mean_se(gold[:, -1])
         lines.append(

@@ -203,7 +203,7 @@ def default_torch_threads() -> int:
     """Threads for torch: every CPU this process may use, at most 4.
 
     Measured on an idle 2-core machine (``bench/bench_reward_model.py --sections threads``,
-    RESULTS.md, 256 purchased-label rows): a second thread made TRL's RewardTrainer 1.99x,
+    RESULTS.md, 258 purchased-label rows): a second thread made TRL's RewardTrainer 1.99x,
     a full fine-tune 1.78x and ``trainable_layers=2`` 1.53x faster on wall-clock. Beside one
     other process burning a core, the second thread made them 1.43x, 1.82x and 1.76x *slower*
     (OpenMP threads wait for the busy core): on a shared machine set ``torch_threads=1``, as

@@ -137,7 +137,7 @@ def test_feedback_shifts_spend_to_skilled_annotators_under_vcg():
     # so VCG keeps buying the cheapest, who are mostly unskilled; with feedback, golden
     # answers raise skilled annotators' values and VCG moves its spend to them. One run's
     # last rounds swing between 0.26 and 0.86 (3 winners a round), so the claim is on the
-    # mean over 6 seeds (about 0.55, SE about 0.08), against the 1/3 of the first round.
+    # mean over 6 seeds (about 0.55, SE about 0.08), against the no-feedback run's 1/3.
     off = _high_skill_spend_share_by_round(False, 0)
     assert off[-3:].mean() <= off[0] + 0.05
     late = [_high_skill_spend_share_by_round(True, seed)[-3:].mean() for seed in range(6)]

@@ -117,6 +117,8 @@ def test_mode_names_trainable_layers_and_a_contradiction_is_refused():
         expected = (mode, layers) if given else ("partial", MARKET_TRAINABLE_LAYERS)
         assert (config.mode, config.trainable_layers) == expected, given
         check_settings(**given)
+    # The partial default is MiniLM's: another backbone (SmolLM2 is causal) keeps "all".
+    assert RewardModelConfig(backbone="smollm2").trainable_layers == "all"
     # Replacing one of the two sets the other from it.
     assert RewardSettings(mode="head").replace(trainable_layers=2).mode == "partial"
     assert RewardSettings(trainable_layers=2).replace(mode="head").trainable_layers == 0
@@ -215,4 +217,3 @@ def test_a_causal_backbone_trains_all_layers_or_none(tmp_path):
         check_settings(backbone=str(folder), trainable_layers=layers)
     message = _refused(check_settings, "trainable_layers", backbone=str(folder), trainable_layers=2)
     assert "causal" in message and "'all'" in message
-
