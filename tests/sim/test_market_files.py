@@ -172,3 +172,12 @@ def test_reward_accuracy_is_measured_on_the_whole_test_split_unless_eval_pairs_i
     assert len(market.eval_pairs) == len(builtin_corpus(seed=0).pairs("test"))
     small["reward_model"] = {**FAST_REWARD_MODEL, "eval_pairs": 40}
     assert len(MarketModel(MarketConfig.from_dict(small)).eval_pairs) == 40
+
+
+def test_a_section_check_names_its_field_and_a_mechanism_parameter_stays_under_mechanism():
+    with pytest.raises(ConfigError, match=r"^population\.bias_feature: bias_share > 0"):
+        MarketConfig.from_dict({"population": {"bias_share": 0.5}})
+    with pytest.raises(ConfigError, match=r"^mechanism: price: "):
+        MarketConfig.from_dict({"mechanism": {"name": "posted_price", "params": {"price": -1}}})
+    with pytest.raises(ConfigError, match=r"^corpus: .*dictionary"):
+        MarketConfig.from_dict({"corpus_seed": 1, "corpus": 5})
