@@ -383,6 +383,22 @@ class MarketConfig(_Section):
             )
 
 
+REWARD_MODEL_KNOB = ("mode", "trainable_layers")
+"""Two names for one setting: an override that gives one of them replaces both."""
+
+
+def merge_section(name: str, current: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """Section ``name``'s table ``current`` with the override ``fields`` on top.
+
+    In ``reward_model``, overriding ``mode`` or ``trainable_layers`` drops the other from
+    ``current``, so that it follows from the override instead of contradicting it (a base
+    with the default k=2 and an override ``mode = "head"`` means head mode).
+    """
+    if name == "reward_model" and set(REWARD_MODEL_KNOB) & set(fields):
+        current = {k: v for k, v in current.items() if k not in REWARD_MODEL_KNOB}
+    return {**current, **fields}
+
+
 def resolve_corpus_path(data: dict[str, Any], folder: str | Path) -> dict[str, Any]:
     """``data`` (a config table) with a relative ``corpus.path`` taken relative to ``folder``,
     the folder of the file that names it; anything else is left as it is."""

@@ -14,7 +14,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from analysis.report import write_report
-from sim.config import ConfigError, MarketConfig, read_toml, resolve_corpus_path
+from sim.config import ConfigError, MarketConfig, merge_section, read_toml, resolve_corpus_path
 from sim.experiments.output import manifest, staged_dir, write_json, write_tables
 from sim.market import MarketModel
 
@@ -32,7 +32,7 @@ def mechanism_config(base: MarketConfig, name: str, overrides: dict) -> MarketCo
     if "path" in overrides.get("corpus", {}):
         data["corpus"].pop("sha256")
     for section, fields in overrides.items():
-        data[section] = {**data[section], **fields}
+        data[section] = merge_section(section, data[section], fields)
     return MarketConfig.from_dict(data)
 
 
@@ -56,7 +56,7 @@ def load_run_file(path: str | Path, fast: bool = False) -> tuple[MarketConfig, d
             current = data.get(section, {})
             if not isinstance(current, dict):
                 raise ConfigError(f"fast.{section}: {section} is not a section of the config")
-            data[section] = {**current, **fields}
+            data[section] = merge_section(section, current, fields)
     compare = data.pop("compare", None)
     base = MarketConfig.from_dict(resolve_corpus_path(data, folder))
     if compare is None:

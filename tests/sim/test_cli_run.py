@@ -270,3 +270,25 @@ def test_library_errors_name_parameters_and_the_cli_shows_options():
         "--max-runs: too many; or raise --max-runs to 9"
     )
     assert as_flags("buyer.budget: must be >= 0") == "buyer.budget: must be >= 0"
+
+
+def test_an_override_of_one_reward_model_knob_replaces_both(tmp_path):
+    """``mode`` and ``trainable_layers`` name one setting: a compare or fast table that gives
+    one of them over a base that has the other means the override, not a contradiction."""
+    from sim.experiments.comparison import load_run_file, mechanism_config
+
+    data = {
+        "reward_model": {"trainable_layers": 2},
+        "compare": {"vcg": {"reward_model": {"mode": "head"}}, "first_price": {}},
+        "fast": {"reward_model": {"mode": "finetune"}},
+    }
+    path = write(tmp_path / "knobs.toml", data)
+    base, compare = load_run_file(path)
+    built = {name: mechanism_config(base, name, fields) for name, fields in compare.items()}
+    assert (built["vcg"].reward_model.mode, built["vcg"].reward_model.trainable_layers) == (
+        "head",
+        0,
+    )
+    assert built["first_price"].reward_model.trainable_layers == 2
+    fast, _ = load_run_file(path, fast=True)
+    assert fast.reward_model.trainable_layers == "all"
