@@ -78,6 +78,7 @@ from sim.corpus import (
 from sim.market import MarketModel
 from sim.reward import RewardModel, default_torch_threads
 from sim.reward.backbones import resolve_backbone, smollm2_installed
+from sim.round import label_by_seller
 
 transformers.logging.set_verbosity_error()  # load reports and deprecation notes
 transformers.logging.disable_progress_bar()
@@ -111,11 +112,8 @@ def purchased_labels(corpus, n: int, per_item: int, rng: np.random.Generator) ->
     workers = np.concatenate(
         [rng.choice(len(annotators), size=per_item, replace=False) for _ in range(len(items))]
     )
-    left_wins = np.zeros(len(left), dtype=bool)
     attrs_left, attrs_right = corpus.attribute_matrix(left), corpus.attribute_matrix(right)
-    for worker in np.unique(workers):
-        rows = np.flatnonzero(workers == worker)
-        left_wins[rows] = annotators[worker].label(attrs_left[rows], attrs_right[rows], rng)
+    left_wins = label_by_seller(annotators, workers, attrs_left, attrs_right, rng)
     labels = pd.DataFrame(
         {"worker": workers, "left": left, "right": right, "label": np.where(left_wins, left, right)}
     )

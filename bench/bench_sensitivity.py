@@ -63,6 +63,7 @@ from sim.corpus import (
 )
 from sim.judge_view import JudgeView
 from sim.reward import RewardModel
+from sim.round import label_by_seller
 
 SECTION = (
     "## Sensitivity of reward accuracy to label quantity and quality (bench/bench_sensitivity.py)"
@@ -135,11 +136,8 @@ def market_labels(corpus, pairs: pd.DataFrame, per_item: int, rng) -> np.ndarray
     left = np.repeat(pairs["left"].to_numpy(), per_item)
     right = np.repeat(pairs["right"].to_numpy(), per_item)
     workers = np.argsort(rng.random((n, len(annotators))), axis=1)[:, :per_item].ravel()
-    left_wins = np.zeros(left.size, dtype=bool)
     attrs_left, attrs_right = corpus.attribute_matrix(left), corpus.attribute_matrix(right)
-    for worker in np.unique(workers):
-        rows = np.flatnonzero(workers == worker)
-        left_wins[rows] = annotators[worker].label(attrs_left[rows], attrs_right[rows], rng)
+    left_wins = label_by_seller(annotators, workers, attrs_left, attrs_right, rng)
     crowd = pd.DataFrame(
         {"worker": workers, "left": left, "right": right, "label": np.where(left_wins, left, right)}
     )

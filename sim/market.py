@@ -59,6 +59,7 @@ from sim.round import (
     Sellers,
     choose_items,
     deal_slots,
+    label_by_seller,
     quality_evidence,
     round_metrics,
     training_votes,
@@ -277,11 +278,8 @@ class MarketModel(mesa.Model):
     ) -> pd.DataFrame:
         """Each listed seller judges its pair; one row per label (crowd-kit's format plus)."""
         left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
-        left_wins = np.zeros(len(pairs), dtype=bool)
         seen_left, seen_right = self._view.matrices(left, right, pairs["gold_left"].to_numpy())
-        for position in np.unique(seller_positions):
-            rows = np.flatnonzero(seller_positions == position)
-            left_wins[rows] = self.sellers[position].label(seen_left[rows], seen_right[rows])
+        left_wins = label_by_seller(self.sellers, seller_positions, seen_left, seen_right)
         return pd.DataFrame(
             {
                 "round": self.round_,

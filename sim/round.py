@@ -70,6 +70,20 @@ def deal_slots(
     )
 
 
+def label_by_seller(sellers, positions, left, right, rng=None) -> np.ndarray:
+    """Each pair ``i`` judged by seller ``sellers[positions[i]]``: True where left wins.
+
+    ``left`` and ``right`` are the pair matrices the judges read, one row per pair; the
+    sellers label in the order of their positions, each drawing from ``rng`` (None: its
+    model's generator).
+    """
+    left_wins = np.zeros(len(positions), dtype=bool)
+    for position in np.unique(positions):
+        rows = np.flatnonzero(positions == position)
+        left_wins[rows] = sellers[position].label(left[rows], right[rows], rng)
+    return left_wins
+
+
 def choose_items(
     unlabelled: np.ndarray,
     n_items: int,
