@@ -90,7 +90,9 @@ class RewardModel:
                 "model folder with intact safetensors weights",
             ) from None
         width = config.get_text_config().hidden_size
-        self._cache = state_cache(self._settings, self._encoder, self._backbone, width)
+        self._cache = state_cache(
+            self._settings, self._source, self._encoder, self._backbone, width
+        )
 
     def _initialise_weights(self) -> None:
         """Load the pretrained backbone, draw a fresh head, and reset the optimiser."""

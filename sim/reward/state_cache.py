@@ -15,9 +15,16 @@ The key is the (prompt, response) text pair alone: one cache belongs to one mode
 backbone, ``max_length`` (truncation), split point and precision are fixed. Values are stored
 in ``cache_dtype`` (float32 is exact; bfloat16 halves the memory and rounds each value to 8
 significant bits) and handed out as float32. The bound, ``cache_mb`` MiB over the stored
-tensors' bytes, is kept by evicting the least recently used texts; an evicted text is computed
-again when next asked for, with the same result up to float rounding. Missing texts are
-computed in length-sorted passes of ``batch_size`` texts, without gradients.
+tensors' bytes, is kept by evicting the least recently used texts.
+
+Every model of a process draws its missing values from one :class:`SharedStates` per frozen
+part (backbone, ``max_length``, split point, precision, threads), which computes each text
+alone, in a pass of its own, without gradients. A text's value is then the same to the last
+bit whichever texts were computed with it and whichever models ran before in the process: a
+market's results do not depend on what else ran in its process (a sweep worker's earlier
+runs), and a process that runs many markets on one corpus computes each text once.
+(Batched with other texts, padding changes the matrix shapes and so the rounding: values
+differ by about 1e-5.) An evicted text comes back identical.
 """
 
 from __future__ import annotations
@@ -57,18 +64,23 @@ class StateCache:
         Most MiB the stored tensors may take.
     dtype : {"float32", "bfloat16"}
         How values are stored.
-    batch_size : int
-        Texts per pass when computing missing values.
+    shared : SharedStates
+        Where missing values come from.
     """
 
     def __init__(
-        self, encoder: TextEncoder, compute: Compute, bound_mb: float, dtype: str, batch_size: int
+        self,
+        encoder: TextEncoder,
+        compute: Compute,
+        bound_mb: float,
+        dtype: str,
+        shared: SharedStates,
     ) -> None:
         self._encoder = encoder
         self._compute = compute
         self._bound = bound_mb * MIB
         self._dtype = STORAGE[dtype]
-        self._batch_size = batch_size
+        self._shared = shared
         self._values: OrderedDict[TextKey, torch.Tensor] = OrderedDict()
         self.bytes_ = 0
         self.peak_bytes_ = 0
@@ -93,10 +105,8 @@ class StateCache:
         found = {}
         if missing:
             self._encoder.tokenize_missing(missing)
-            with torch.inference_mode():
-                for batch in self._encoder.length_sorted_batches(missing, self._batch_size):
-                    for key, value in zip(batch, self._compute(backbone, batch), strict=True):
-                        found[key] = self._store(key, value)
+            for key in missing:
+                found[key] = self._store(key, self._shared.get(self._compute, backbone, key))
             self.computed_ += len(missing)
         for key in keys:
             if key in self._values:
@@ -124,7 +134,7 @@ class StateCache:
         return numbers * (torch.finfo(self._dtype).bits // 8) <= self._bound
 
     def _store(self, key: TextKey, value: torch.Tensor) -> torch.Tensor:
-        stored = value.to(self._dtype, copy=True)  # a copy, so a batch's tensor is not kept
+        stored = value.to(self._dtype)  # the shared tensor itself where the dtypes agree
         self._values[key] = stored
         self.bytes_ += stored.numel() * stored.element_size()
         self.peak_bytes_ = max(self.peak_bytes_, self.bytes_)
@@ -164,18 +174,64 @@ class PooledEmbeddings:
         return self.width
 
 
+class SharedStates:
+    """One frozen part's values for a whole process, each text computed alone.
+
+    Least recently used texts are evicted beyond ``bound_mb`` MiB (raised to the largest
+    bound any model asked for); a model's own cache keeps the values it holds.
+    """
+
+    def __init__(self, bound_mb: float) -> None:
+        self.bound_mb = bound_mb
+        self._values: OrderedDict[TextKey, torch.Tensor] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, compute: Compute, backbone: torch.nn.Module, key: TextKey) -> torch.Tensor:
+        """The value of tokenised ``key``, computed by ``compute`` in a pass of its own when
+        missing."""
+        value = self._values.get(key)
+        if value is None:
+            with torch.inference_mode():
+                value = compute(backbone, [key])[0].clone()
+            self._values[key] = value
+            self._bytes += value.numel() * value.element_size()
+            while self._bytes > self.bound_mb * MIB and len(self._values) > 1:
+                _, old = self._values.popitem(last=False)
+                self._bytes -= old.numel() * old.element_size()
+        self._values.move_to_end(key)
+        return value
+
+
+_SHARED: dict[tuple, SharedStates] = {}
+"""The process's :class:`SharedStates`, by what fixes a frozen part's values."""
+
+
+def shared_states(settings: RewardSettings, source, part: str) -> SharedStates:
+    """The process's store for ``part`` of ``source``'s backbone under ``settings``' truncation,
+    precision and threads (each changes the values or their rounding)."""
+    identity = (source, settings.max_length, part, settings.precision, settings.torch_threads)
+    shared = _SHARED.setdefault(identity, SharedStates(settings.cache_mb))
+    shared.bound_mb = max(shared.bound_mb, settings.cache_mb)
+    return shared
+
+
 def state_cache(
-    settings: RewardSettings, encoder: TextEncoder, backbone: torch.nn.Module, width: int
+    settings: RewardSettings,
+    source,
+    encoder: TextEncoder,
+    backbone: torch.nn.Module,
+    width: int,
 ) -> StateCache | None:
     """The cache of a model's frozen part: pooled embeddings (``trainable_layers=0``), the
-    states below the top k trained layers (k), or none ("all"); ``width`` is the hidden size."""
+    states below the top k trained layers (k), or none ("all"); ``width`` is the hidden size,
+    ``source`` the backbone's ``BackboneSource``."""
     layers = settings.trainable_layers
     if layers == "all":
         return None
     if layers == 0:
-        compute = PooledEmbeddings(encoder, width)
+        compute, part = PooledEmbeddings(encoder, width), "pooled"
     else:
-        compute = FrozenStates(encoder, len(layer_stack(backbone)) - layers, width)
-    return StateCache(
-        encoder, compute, settings.cache_mb, settings.cache_dtype, settings.eval_batch_size
-    )
+        n_frozen = len(layer_stack(backbone)) - layers
+        compute, part = FrozenStates(encoder, n_frozen, width), f"below layer {n_frozen}"
+    shared = shared_states(settings, source, part)
+    return StateCache(encoder, compute, settings.cache_mb, settings.cache_dtype, shared)

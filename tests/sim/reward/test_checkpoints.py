@@ -168,7 +168,9 @@ def test_runtime_overrides_only(head_checkpoint, tmp_path):
         RewardModel.load(folder, torch_threads=0)  # the caller's value, not the file's
     assert info.value.field == "torch_threads"
     loaded = RewardModel.load(folder, torch_threads=1, progress=False)
-    np.testing.assert_array_equal(loaded.score(PROMPT, TEXTS), head_checkpoint[1])
+    # Another thread count splits the matrix products otherwise: equal up to float rounding.
+    scores = loaded.score(PROMPT, TEXTS)
+    np.testing.assert_allclose(scores, head_checkpoint[1], rtol=1e-5, atol=1e-6)
 
 
 def _contents(folder):
