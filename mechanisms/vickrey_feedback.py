@@ -8,6 +8,7 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import expit
 
+from mechanisms.item_filling import items_fillable
 from mechanisms.market import Market
 from mechanisms.outcome import Outcome
 from mechanisms.supply_queue import SupplyQueue
@@ -92,19 +93,8 @@ class VickreyFeedback:
         self.labels_per_item = int(labels_per_item)
 
     def items_fillable(self, capacities: np.ndarray, max_items: int) -> int:
-        """Largest ``K <= max_items`` with ``sum_i min(capacity_i, K) >= K * labels_per_item``.
-
-        ``sum_i min(capacity_i, K) - K * labels_per_item`` is concave in ``K`` and 0 at
-        ``K = 0``, so the feasible ``K`` form an interval from 0 and bisection finds its end.
-        """
-        low, high = 0, max_items
-        while low < high:
-            middle = (low + high + 1) // 2
-            if np.minimum(capacities, middle).sum() >= middle * self.labels_per_item:
-                low = middle
-            else:
-                high = middle - 1
-        return low
+        """Largest ``K <= max_items`` items this supply fills (:func:`items_fillable`)."""
+        return items_fillable(capacities, max_items, self.labels_per_item)
 
     def run(self, asks, market: Market, rng: np.random.Generator) -> Outcome:
         asks = market.check_asks(asks)

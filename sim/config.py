@@ -125,7 +125,13 @@ class MechanismConfig(_Section):
 class BuyerConfig(_Section):
     budget: float = Field(48.0, ge=0)
     rounds: int = Field(6, ge=1, le=1000)
-    demand_per_round: int = Field(48, ge=1)
+    demand_per_round: int = Field(48, ge=1, description="labels a round; demand_mode 'fixed'")
+    demand_mode: Literal["fixed", "budget"] = Field(
+        "fixed", description="'budget': a round buys as many labels as its budget buys"
+    )
+    pair_weights: Literal["none", "qa_dpo"] = Field(
+        "none", description="'qa_dpo': weight each training pair by its winners' quality bids"
+    )
     labels_per_item: int = Field(1, ge=1, le=15)
     target_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_TARGET_WEIGHTS))
     golden_rate: float = Field(0.1, ge=0.0, lt=1.0)

@@ -9,6 +9,9 @@ A round:
    in the face of uncertainty (the UCB principle, Auer, Cesa-Bianchi & Fischer 2002) so
    that annotators never bought from, whose estimate stays at the prior, still get tried.
 2. Annotators ask; the mechanism clears ``Market(values, capacities, demand, budget)``.
+   ``buyer.demand_mode = "fixed"`` (default) asks for ``demand_per_round`` labels;
+   ``"budget"`` buys as many as the round's budget buys under the mechanism
+   (:mod:`sim.budget_clearing`), so a mechanism that pays less buys more.
    A mechanism that does not declare ``budget_feasible`` cannot be trusted with the
    budget, so it runs wrapped in ``mechanisms.budget_capped.BudgetCapped``: offered values
    are scaled so that no clearing can exceed the round's budget, the ranking of annotators
@@ -19,7 +22,9 @@ A round:
    by the reward model's uncertainty (smallest ``|r(left) - r(right)|``).
 4. Winners label with their judges, which see each pair through ``sim.judge_view`` (gold,
    attribute scores where the data has them, observable features); labels are aggregated
-   per item (majority or one-coin Dawid-Skene) into training pairs.
+   per item (majority or one-coin Dawid-Skene) into training pairs; with
+   ``buyer.pair_weights = "qa_dpo"`` each pair's loss is weighted by the quality bids of
+   the winners behind it (``sim.round.qa_dpo_weights``, Zhang & Duan 2024).
 5. The reward model continues training on the round's pairs (so after round ``t`` it
    has made ``epochs`` passes over every label bought so far, in purchase order) and
    is scored on held-out gold pairs: the whole test split, or ``reward_model.eval_pairs``
@@ -50,6 +55,7 @@ from analysis import metrics
 from analysis.outcomes import ROUND_METRICS
 from mechanisms import Market
 from mechanisms.budget_capped import BudgetCapped
+from sim.budget_clearing import clear_within_budget, most_labels
 from sim.config import MarketConfig, mechanism_from_config
 from sim.corpus import Corpus, gold_pairs, oriented_pairs, weight_vector
 from sim.judge_view import JudgeView
@@ -60,6 +66,7 @@ from sim.round import (
     choose_items,
     deal_slots,
     label_by_seller,
+    qa_dpo_weights,
     quality_evidence,
     round_metrics,
     training_votes,
@@ -100,6 +107,7 @@ class MarketModel(mesa.Model):
         config.check_data(self.corpus)
         self._view = JudgeView(self.corpus)
         mechanism = mechanism_from_config(config.mechanism)
+        self._unwrapped = mechanism
         if not mechanism.properties.get("budget_feasible", False):
             mechanism = BudgetCapped(mechanism)
         self.mechanism = mechanism
@@ -184,9 +192,21 @@ class MarketModel(mesa.Model):
         values = self.buyer.value_per_label(self._valued_quality())
         asks = np.array([a.make_ask() for a in self.sellers])
         budget = self.buyer.round_budget() if buyer_cfg.pacing else self.buyer.remaining_budget
-        demand = buyer_cfg.demand_per_round
-        market = Market(values, self._traits.capacities, demand=demand, budget=budget)
-        outcome = self.mechanism.run(asks, market, self.rng)
+        if buyer_cfg.demand_mode == "budget":
+            most = most_labels(
+                int(self._traits.capacities.sum()),
+                int(self._unlabelled.sum()),
+                buyer_cfg.labels_per_item,
+                buyer_cfg.golden_rate,
+            )
+            outcome = clear_within_budget(
+                self._unwrapped, asks, values, self._traits.capacities, budget, most, self.rng
+            )
+            demand = outcome.units  # efficiency: against the best use of the labels bought
+        else:
+            demand = buyer_cfg.demand_per_round
+            market = Market(values, self._traits.capacities, demand=demand, budget=budget)
+            outcome = self.mechanism.run(asks, market, self.rng)
         self.buyer.record_round(outcome.spend)
 
         slots = deal_slots(
@@ -202,11 +222,17 @@ class MarketModel(mesa.Model):
 
         if buyer_cfg.feedback:
             self._update_quality(regular, golden)
+        votes = None
         if len(regular):
             votes = training_votes(regular, buyer_cfg.aggregation, self._log.frame(golden=False))
+        if votes is not None and len(votes):  # tied votes decide no pair
             left, right = votes["left"].to_numpy(), votes["right"].to_numpy()
+            weights = None
+            if buyer_cfg.pair_weights == "qa_dpo":
+                weights = qa_dpo_weights(regular, votes, pd.Series(values, index=self._traits.ids))
             self.reward_model.fit(
-                oriented_pairs(self.corpus, left, right, votes["label"].to_numpy() == left)
+                oriented_pairs(self.corpus, left, right, votes["label"].to_numpy() == left),
+                weights=weights,
             )
         self.reward_accuracy_ = self.reward_model.accuracy(self.eval_pairs)
 

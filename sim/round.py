@@ -17,6 +17,8 @@ import pandas as pd
 from analysis import metrics
 from analysis.aggregation import LABEL_COLUMNS, PairwiseDawidSkene, majority_vote
 from mechanisms import Outcome
+from mechanisms.item_filling import items_fillable
+from mechanisms.vickrey_feedback import quality_weight
 
 UNCERTAINTY_POOL_FACTOR = 4
 """Uncertainty sampling scores this many random candidates per item it needs."""
@@ -43,30 +45,41 @@ def deal_slots(
     golden_rate: float,
     rng: np.random.Generator,
 ) -> LabelSlots:
-    """Split the bought labels into golden checks and regular items, and deal them out.
+    """Split the bought labels into golden checks and regular items, and deal them out so
+    that every item's labels come from distinct sellers.
 
-    ``round(golden_rate * units)`` labels, drawn uniformly from all bought labels, go
-    to golden items (quality checks with a known answer). The rest form
-    ``n_items = regular // labels_per_item`` items of ``labels_per_item`` labels; any
-    remainder is also used for golden checks, so every label bought is used. Regular
-    slots, grouped by seller, are dealt to items by stride (slot ``k`` -> item
-    ``k mod n_items``): a seller with at most ``n_items`` regular slots therefore
-    never labels one item twice.
+    About ``round(golden_rate * units)`` labels go to golden items (quality checks with a
+    known answer). The rest form ``n_items`` items of ``labels_per_item`` labels: the
+    largest number up to ``(units - golden) // labels_per_item`` that the sellers can fill
+    with at most one label each per item (``mechanisms.item_filling.items_fillable``; a
+    seller selling more labels than there are items cannot give all of them to distinct
+    items). Regular slots are drawn at random among the bought labels, at most
+    ``n_items`` from any seller; every other label is used for golden checks, so every
+    label bought is used. Regular slots, grouped by seller, are dealt to items by stride
+    (slot ``k`` -> item ``k mod n_items``), so no seller labels one item twice: a
+    mechanism that pairs winners on items (``vickrey_feedback``) has its pairing kept.
     """
     allocation = np.asarray(allocation, dtype=np.int64)
     seller_of_slot = np.repeat(np.arange(allocation.size), allocation)
     units = seller_of_slot.size
     n_golden = min(round(golden_rate * units), units)
-    n_items = (units - n_golden) // labels_per_item
-    n_golden = units - n_items * labels_per_item
-    golden_mask = np.zeros(units, dtype=bool)
-    golden_mask[rng.choice(units, size=n_golden, replace=False)] = True
-    regular = seller_of_slot[~golden_mask]
+    n_items = items_fillable(allocation, (units - n_golden) // labels_per_item, labels_per_item)
+    regular_mask = np.zeros(units, dtype=bool)
+    taken = np.zeros(allocation.size, dtype=np.int64)
+    wanted = n_items * labels_per_item
+    for slot in rng.permutation(units):
+        if taken.sum() == wanted:
+            break
+        seller = seller_of_slot[slot]
+        if taken[seller] < n_items:
+            taken[seller] += 1
+            regular_mask[slot] = True
+    regular = seller_of_slot[regular_mask]
     return LabelSlots(
         n_items=n_items,
         regular_seller=regular,
         regular_item=np.arange(regular.size) % max(n_items, 1),
-        golden_seller=seller_of_slot[golden_mask],
+        golden_seller=seller_of_slot[~regular_mask],
     )
 
 
@@ -154,6 +167,36 @@ def training_votes(
     return decided.reset_index()
 
 
+def qa_dpo_weights(
+    regular: pd.DataFrame, votes: pd.DataFrame, quality_bid: pd.Series
+) -> np.ndarray:
+    """QA-DPO loss weight of each training pair, ``w = 0.5 + sigmoid(b_a - b_r)``.
+
+    Zhang & Duan (2024, arXiv:2409.18417) weight a DPO pair by the quality bids of the
+    two winners behind its chosen and rejected response
+    (``mechanisms.vickrey_feedback.quality_weight``). Sellers here sell labels, not
+    responses, so a label carries its seller's quality bid to the side it chose: ``b`` of
+    a seller is ``quality_bid[worker]``, the buyer's value per label from it this round
+    (``base_value * (2q - 1)``, the quality ``vickrey_feedback`` ranks it by), and for the
+    pair of ``votes`` row ``i``, ``b_a`` sums it over this round's labels of that pair for
+    the chosen response, ``b_r`` over those for the rejected one. Two agreeing winners give
+    their pair more weight than one winner against an equally trusted other (``w = 1``);
+    one label alone gets ``0.5 + sigmoid(b)``.
+    """
+    low = np.minimum(regular["left"].to_numpy(), regular["right"].to_numpy())
+    high = np.maximum(regular["left"].to_numpy(), regular["right"].to_numpy())
+    bids = quality_bid.reindex(regular["worker"].to_numpy()).to_numpy(dtype=float)
+    support = pd.DataFrame({"low": low, "high": high, "label": regular["label"], "bid": bids})
+    by_side = support.groupby(["low", "high", "label"])["bid"].sum()
+    vote_low = np.minimum(votes["left"].to_numpy(), votes["right"].to_numpy())
+    vote_high = np.maximum(votes["left"].to_numpy(), votes["right"].to_numpy())
+    chosen = votes["label"].to_numpy()
+    rejected = np.where(chosen == vote_low, vote_high, vote_low)
+    b_a = by_side.reindex(list(zip(vote_low, vote_high, chosen, strict=True)), fill_value=0.0)
+    b_r = by_side.reindex(list(zip(vote_low, vote_high, rejected, strict=True)), fill_value=0.0)
+    return quality_weight(b_a.to_numpy(), b_r.to_numpy())
+
+
 def majority_input_pairs(crowd: pd.DataFrame) -> pd.DataFrame:
     """The distinct unordered pairs of ``crowd`` in canonical (sorted) orientation."""
     low = np.minimum(crowd["left"].to_numpy(), crowd["right"].to_numpy())
@@ -212,7 +255,6 @@ def round_metrics(
         "labels": metrics.labels_bought(transactions),
         "label_accuracy": float(regular["correct"].mean()) if len(regular) else float("nan"),
         "reward_accuracy": reward_accuracy,
-        "accuracy_per_dollar": metrics.accuracy_per_dollar(reward_accuracy, cumulative_spend),
         "buyer_utility": metrics.buyer_utility(transactions),
         "seller_surplus": metrics.seller_surplus(transactions),
         "welfare": realised,

@@ -142,3 +142,20 @@ def test_feedback_shifts_spend_to_skilled_annotators_under_vcg():
     assert off[-3:].mean() <= off[0] + 0.05
     late = [_high_skill_spend_share_by_round(True, seed)[-3:].mean() for seed in range(6)]
     assert np.mean(late) > off[-3:].mean() + 0.1
+
+
+@pytest.mark.parametrize("name", ["vcg", "first_price", "vickrey_feedback"])
+def test_budget_mode_spends_within_budget_and_buys_what_fixed_demand_left_unbought(name):
+    params = {"labels_per_item": 2} if name == "vickrey_feedback" else {}
+    per_item = {"labels_per_item": params.get("labels_per_item", 1)}
+    fixed = run(small_config(mechanism={"name": name, "params": params}, buyer=per_item))
+    budget = run(
+        small_config(
+            mechanism={"name": name, "params": params},
+            buyer={**per_item, "demand_mode": "budget"},
+        )
+    )
+    budget_rounds, fixed_rounds = budget["rounds"], fixed["rounds"]
+    assert budget_rounds["cumulative_spend"].iloc[-1] <= SMALL["buyer"]["budget"] + 1e-9
+    assert fixed_rounds["cumulative_spend"].iloc[-1] < SMALL["buyer"]["budget"] - 0.5
+    assert budget_rounds["labels"].sum() > fixed_rounds["labels"].sum()

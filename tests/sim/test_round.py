@@ -9,15 +9,36 @@ from sim.round import choose_items, deal_slots, quality_evidence, training_votes
 
 def test_deal_slots_uses_every_label_and_never_repeats_a_seller_on_an_item():
     rng = np.random.default_rng(0)
-    for _ in range(200):
-        allocation = rng.integers(0, 5, size=rng.integers(1, 8))
+    for _ in range(300):
+        allocation = rng.integers(0, 6, size=rng.integers(1, 8))
         per_item = int(rng.integers(1, 4))
-        slots = deal_slots(allocation, per_item, float(rng.uniform(0, 0.5)), rng)
-        assert slots.regular_seller.size + slots.golden_seller.size == allocation.sum()
+        golden_rate = float(rng.uniform(0, 0.5))
+        slots = deal_slots(allocation, per_item, golden_rate, rng)
+        units = int(allocation.sum())
+        assert slots.regular_seller.size + slots.golden_seller.size == units
         assert slots.regular_seller.size == slots.n_items * per_item
-        seen = set(zip(slots.regular_item, slots.regular_seller, strict=True))
-        if allocation.max() <= slots.n_items:
-            assert len(seen) == slots.regular_seller.size
+        assert slots.golden_seller.size >= round(golden_rate * units)
+        pairs = set(zip(slots.regular_item, slots.regular_seller, strict=True))
+        assert len(pairs) == slots.regular_seller.size  # distinct sellers on every item
+        np.testing.assert_array_equal(
+            np.bincount(
+                np.concatenate([slots.regular_seller, slots.golden_seller]),
+                minlength=allocation.size,
+            ),
+            allocation,
+        )
+        # As many items as any dealing with distinct sellers per item could fill (brute force).
+        most = (units - round(golden_rate * units)) // per_item
+        fillable = [k for k in range(most + 1) if np.minimum(allocation, k).sum() >= k * per_item]
+        assert slots.n_items == max(fillable)
+
+
+def test_two_labels_per_item_from_one_big_seller_and_one_small_fill_one_item():
+    """A seller selling more labels than there are items cannot label them all: the rest
+    become golden checks instead of a second label by the same seller."""
+    slots = deal_slots(np.array([5, 1]), 2, 0.0, np.random.default_rng(0))
+    assert slots.n_items == 1
+    assert sorted(slots.regular_seller) == [0, 1] and slots.golden_seller.tolist() == [0] * 4
 
 
 def test_random_items_are_distinct_unlabelled_pairs():
