@@ -5,28 +5,25 @@ Input is the long ``rounds`` table of a sweep (one row per round per run) with c
 per-round metrics (``sim.market.ROUND_METRICS``). Loading it is the simulator's job; this
 module only computes and draws.
 
-Confidence intervals: a run's outcome is one draw per seed; across the ``n`` seeds of a
-point the 95% interval is ``mean ± t_{0.975, n-1} s / sqrt(n)`` (Student t, ``s`` the
-sample standard deviation), undefined (NaN) for ``n = 1``. Seeds are shared across axis
-points (common random numbers), so differences between points are paired by seed.
+Confidence intervals: 95% Student-t intervals across the seeds of a point
+(:mod:`analysis.intervals`). Seeds are shared across axis points (common random numbers),
+so differences between points are paired by seed.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from scipy import stats
 
+from analysis.intervals import mean_interval
 from analysis.outcomes import OUTCOMES
 from analysis.outcomes import run_outcomes as outcome_table
 
 LINE_COLUMN = "mechanism"
 MECHANISM_AXIS = "mechanism.name"
-CONFIDENCE = 0.95
 
 
 def run_outcomes(rounds: pd.DataFrame, axes: list[str]) -> pd.DataFrame:
@@ -37,20 +34,6 @@ def run_outcomes(rounds: pd.DataFrame, axes: list[str]) -> pd.DataFrame:
     first = rounds.sort_values("round").groupby("run_key", sort=False).first()
     ids = first[[c for c in identity if c != "run_key"]].reset_index()
     return ids.merge(outcomes, on="run_key", how="left")[[*identity, *OUTCOMES]]
-
-
-def mean_interval(values: np.ndarray) -> tuple[float, float, float, int]:
-    """Mean, 95% t-interval (low, high) and count of the finite ``values``."""
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    n = values.size
-    if n == 0:
-        return math.nan, math.nan, math.nan, 0
-    mean = float(values.mean())
-    if n == 1:
-        return mean, math.nan, math.nan, 1
-    half = stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * values.std(ddof=1) / math.sqrt(n)
-    return mean, mean - half, mean + half, n
 
 
 def summarise(outcomes: pd.DataFrame, by: list[str]) -> pd.DataFrame:

@@ -77,6 +77,7 @@ from sim.config import (
     validation_message,
 )
 from sim.experiments.run_keys import RunSpec, run_key
+from sim.experiments.seeding import spawned_seeds
 
 SWEPT_BY_SWEEP = ("seed",)
 """MarketConfig fields the sweep sets itself, so they cannot be axes."""
@@ -232,8 +233,7 @@ class SweepConfig(BaseModel):
 
     def run_seeds(self) -> list[int]:
         """The seed of each seed index (see the module docstring)."""
-        children = np.random.SeedSequence(self.seed).spawn(self.seeds)
-        return [int(child.generate_state(1)[0]) for child in children]
+        return spawned_seeds(self.seed, self.seeds)
 
     def resolve(self) -> list[RunSpec]:
         """Every run (axis point x seed index) as a validated :class:`RunSpec`.
