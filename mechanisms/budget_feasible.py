@@ -104,6 +104,8 @@ class BudgetFeasible:
             return Outcome.empty(market.n_sellers)
         next_position = queue.position_of_unit(bought + 1)
         next_ratio = np.inf if next_position is None else queued_ratio[next_position]
-        price_per_value = min(next_ratio, budget / bought_value)
-        paid = taken * queued_value * price_per_value
+        if next_ratio * bought_value <= budget:  # price per value min(next_ratio, B / V)
+            paid = taken * queued_value * next_ratio
+        else:  # the budget binds: shares of it, so that B / V cannot overflow for tiny values
+            paid = budget * (taken * queued_value / bought_value)
         return Outcome(queue.to_sellers(taken, dtype=np.int64), queue.to_sellers(paid))

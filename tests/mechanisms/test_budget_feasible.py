@@ -99,3 +99,13 @@ def test_multi_unit_seller_profits_from_raising_its_ask():
     assert truthful.seller_utilities([0.1, 0.5])[0] == pytest.approx(0.0)
     assert shaded.seller_utilities([0.1, 0.5])[0] == pytest.approx(0.4)
     assert mech.conditions == {"dsic": "unit_capacity"}
+
+
+def test_a_tiny_value_does_not_overflow_the_budget_share():
+    """Found by the property suite: B / V overflowed to inf for V near the smallest float."""
+    from mechanisms import Market, get_mechanism
+
+    market = Market(np.array([2.2250738585072014e-308]), np.array([2]), budget=15.625)
+    outcome = get_mechanism("budget_feasible").run(np.array([0.0]), market, None)
+    assert outcome.units == 2
+    assert np.isfinite(outcome.payments).all() and outcome.spend == pytest.approx(15.625)
