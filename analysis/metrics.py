@@ -112,14 +112,3 @@ def top_skill_spend_share(transactions: pd.DataFrame, skills: pd.Series) -> floa
     threshold = float(np.quantile(skills.to_numpy(dtype=float), 0.75))
     top = set(skills.index[skills.to_numpy(dtype=float) >= threshold])
     return float(t.loc[t["annotator"].isin(top), "payment"].sum()) / total
-
-
-def accuracy_per_dollar(reward_accuracy: float, total_spend: float) -> float:
-    """Reward accuracy gained over chance per unit of spend: (accuracy - 0.5) / spend.
-
-    Chance (0.5) is subtracted so that buying nothing is worth nothing; ``nan`` with
-    no spend.
-    """
-    if total_spend <= 0:
-        return float("nan")
-    return (reward_accuracy - 0.5) / total_spend

@@ -45,10 +45,6 @@ METRICS: tuple[Metric, ...] = (
         "weighted:labels",
     ),
     Metric("reward_accuracy", "reward acc.", "reward accuracy after the last round", "last"),
-    Metric(
-        "accuracy_per_dollar", "acc. gain per $",
-        "reward accuracy above chance per unit of spend, after the last round", "last",
-    ),
     Metric("buyer_utility", "buyer utility", "buyer's utility, all rounds", "sum"),
     Metric("seller_surplus", "seller surplus", "sellers' surplus, all rounds", "sum"),
     Metric("welfare", "welfare", "total welfare, all rounds", "sum"),

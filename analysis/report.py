@@ -1,13 +1,18 @@
-"""The mechanism-comparison report: a summary table and figures from market results.
+"""The mechanism-comparison report: tables with intervals, figures, and a paragraph, written
+as Markdown (``report.md`` beside ``figures/*.png``) and as one self-contained HTML file
+(``report.html``, the figures embedded as data URIs).
 
-Inputs are the concatenated result tables of several market runs, each with a
-``mechanism`` column: ``rounds`` (one row per mechanism and round), ``annotators``
-(per annotator per round) and ``labels`` (every label bought). Figures are PNG files
-written with matplotlib's Agg backend; the report is Markdown that links them.
+Inputs are a comparison's result tables with identity columns ``scenario``, ``mechanism``
+(the row), ``budget`` and ``seed_index`` (:mod:`analysis.comparison_stats`). Figures are
+drawn with matplotlib's Agg backend. The report's content is one list of blocks, rendered
+twice, so the two files always say the same.
 """
 
 from __future__ import annotations
 
+import base64
+import html
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -17,40 +22,85 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from analysis.outcomes import LABELS, run_outcomes
+from analysis.outcomes import LABELS
 
 SKILL_BANDS = ("bottom quartile", "second quartile", "third quartile", "top quartile")
 
 
-def summary_table(rounds: pd.DataFrame) -> pd.DataFrame:
-    """One row per mechanism: every outcome of :mod:`analysis.outcomes`, by its rule."""
-    return run_outcomes(rounds, ["mechanism"]).set_index("mechanism")
+@dataclass(frozen=True)
+class Block:
+    """One piece of a report: ``kind`` is ``heading``, ``text``, ``table`` or ``figure``."""
+
+    kind: str
+    text: str = ""
+    table: pd.DataFrame | None = None
+    path: Path | None = None
 
 
 def spend_by_skill_band(annotators: pd.DataFrame) -> pd.DataFrame:
-    """Total payments per mechanism to each skill quartile of the population.
+    """Total payments per row to each skill quartile of the population, over all seeds.
 
-    Quartiles are taken over each mechanism's whole population (one row per annotator),
-    so bands hold the same annotators for every mechanism run on the same population.
+    Quartiles are taken over each market's population (one row per annotator), so bands hold
+    the same annotators for every row run on the same seed.
     """
-    frames = []
-    for mechanism, group in annotators.groupby("mechanism", sort=False):
+    frames = {}
+    for (row, _seed), group in annotators.groupby(["mechanism", "seed_index"], sort=False):
         skill = group.groupby("annotator")["skill"].first()
         band = pd.qcut(skill.rank(method="first"), 4, labels=list(SKILL_BANDS))
-        paid = group.groupby("annotator")["payment"].sum()
-        frames.append(paid.groupby(band, observed=False).sum().rename(mechanism))
-    return pd.DataFrame(frames).reindex(columns=list(SKILL_BANDS)).fillna(0.0)
+        paid = group.groupby("annotator")["payment"].sum().groupby(band, observed=False).sum()
+        frames[row] = frames.get(row, 0.0) + paid
+    return pd.DataFrame(frames).T.reindex(columns=list(SKILL_BANDS)).fillna(0.0)
 
 
-def plot_accuracy_against_spend(rounds: pd.DataFrame, path: Path) -> Path:
+def plot_frontier(points: pd.DataFrame, path: Path) -> Path:
+    """Final reward accuracy against total spend, one line per row, 95% bands over seeds."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    for row, group in points.groupby("mechanism", sort=False):
+        line = ax.plot(group["spend"], group["reward_accuracy"], marker="o", label=row)[0]
+        ax.fill_between(
+            group["spend"], group["ci_low"], group["ci_high"], color=line.get_color(), alpha=0.15
+        )
+    ax.set_xlabel("total spend (mean over seeds)")
+    ax.set_ylabel("final reward accuracy on held-out gold pairs")
+    ax.set_title("Cost-efficiency frontier (bands: 95% intervals over seeds)")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_by_round(rounds: pd.DataFrame, column: str, ylabel: str, title: str, path: Path) -> Path:
+    """``column`` by round per row: the mean over seeds with a 95% band."""
+    from analysis.intervals import mean_interval
+
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for mechanism, group in rounds.groupby("mechanism", sort=False):
-        group = group.sort_values("round")
-        ax.plot(group["cumulative_spend"], group["reward_accuracy"], marker="o", label=mechanism)
-    ax.axhline(0.5, color="grey", lw=0.8, ls=":", label="chance")
-    ax.set_xlabel("cumulative spend")
-    ax.set_ylabel("reward accuracy on held-out gold pairs")
-    ax.set_title("Reward accuracy against spend")
+    for row, group in rounds.groupby("mechanism", sort=False):
+        stats = [mean_interval(g[column]) for _, g in group.groupby("round")]
+        x = sorted(group["round"].unique())
+        mean = [s[0] for s in stats]
+        line = ax.plot(x, mean, marker="o", label=row)[0]
+        ax.fill_between(
+            x, [s[1] for s in stats], [s[2] for s in stats], color=line.get_color(), alpha=0.15
+        )
+    ax.set_xlabel("round")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_shading(shading: pd.DataFrame, path: Path) -> Path:
+    """Mean ask / cost by round, one line per row and scenario, 95% bands over seeds."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    for (scenario, row), group in shading.groupby(["scenario", "mechanism"], sort=False):
+        line = ax.plot(
+            group["round"], group["ask_over_cost"], marker="o", label=f"{row} ({scenario})"
+        )[0]
+        ax.fill_between(
+            group["round"], group["ci_low"], group["ci_high"], color=line.get_color(), alpha=0.15
+        )
+    ax.axhline(1.0, color="grey", lw=0.8, ls=":", label="truthful")
+    ax.set_xlabel("round")
+    ax.set_ylabel("mean ask / true cost")
+    ax.set_title("How far sellers shade their asks")
     ax.legend(fontsize=8)
     return _save(fig, path)
 
@@ -72,63 +122,109 @@ def plot_spend_by_skill(bands: pd.DataFrame, path: Path) -> Path:
 
 def plot_surplus_and_overpayment(summary: pd.DataFrame, path: Path) -> Path:
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2))
-    left.bar(summary.index, summary["seller_surplus"], color="tab:orange")
-    left.set_title("Seller surplus (payments - true costs)")
-    right.bar(summary.index, summary["overpayment"], color="tab:red")
-    right.axhline(1.0, color="grey", lw=0.8, ls=":")
-    right.set_title("Overpayment (payments / true costs)")
-    for ax in (left, right):
+    for ax, outcome, colour, title in (
+        (left, "seller_surplus", "tab:orange", "Seller surplus (payments - true costs)"),
+        (right, "overpayment", "tab:red", "Overpayment (payments / true costs)"),
+    ):
+        mean = summary[f"{outcome}_mean"]
+        error = np.vstack(
+            [mean - summary[f"{outcome}_ci_low"], summary[f"{outcome}_ci_high"] - mean]
+        )
+        ax.bar(summary.index, mean, color=colour, yerr=np.nan_to_num(error), capsize=3)
+        ax.set_title(title)
         ax.tick_params(axis="x", rotation=30)
-    return _save(fig, path)
-
-
-def plot_label_accuracy(rounds: pd.DataFrame, path: Path) -> Path:
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for mechanism, group in rounds.groupby("mechanism", sort=False):
-        group = group.sort_values("round")
-        ax.plot(group["round"], group["label_accuracy"], marker="o", label=mechanism)
-    ax.set_xlabel("round")
-    ax.set_ylabel("share of purchased labels agreeing with gold")
-    ax.set_title("Purchased-label accuracy by round")
-    ax.legend(fontsize=8)
+    right.axhline(1.0, color="grey", lw=0.8, ls=":")
     return _save(fig, path)
 
 
 def _save(fig, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
 
 
-def write_report(
-    rounds: pd.DataFrame,
-    annotators: pd.DataFrame,
-    directory: Path,
-    title: str,
-    preamble: str = "",
-) -> pd.DataFrame:
-    """Write ``report.md``, ``summary.csv`` and ``figures/*.png``; return the summary."""
-    figures = directory / "figures"
-    figures.mkdir(parents=True, exist_ok=True)
-    summary = summary_table(rounds)
-    summary.to_csv(directory / "summary.csv")
-    bands = spend_by_skill_band(annotators)
-    plots = {
-        "Reward accuracy against cumulative spend": plot_accuracy_against_spend(
-            rounds, figures / "accuracy_vs_spend.png"
-        ),
-        "Spend by annotator skill quartile": plot_spend_by_skill(
-            bands, figures / "spend_by_skill.png"
-        ),
-        "Seller surplus and overpayment": plot_surplus_and_overpayment(
-            summary, figures / "surplus_overpayment.png"
-        ),
-        "Purchased-label accuracy": plot_label_accuracy(rounds, figures / "label_accuracy.png"),
-    }
-    shown = summary.rename(columns=LABELS)
-    lines = [f"# {title}", "", preamble, "", "## Summary", "", shown.to_markdown(floatfmt=".3f")]
-    for caption, path in plots.items():
-        lines += ["", f"## {caption}", "", f"![{caption}](figures/{path.name})"]
-    (directory / "report.md").write_text("\n".join(lines) + "\n")
-    return summary
+def with_interval(mean: float, low: float, high: float, digits: int = 3) -> str:
+    """``mean ± half-width`` (the interval is symmetric), or the mean alone when undefined."""
+    if not np.isfinite(mean):
+        return "n/a"
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {(high - low) / 2:.{digits}f}"
+
+
+DIGITS = {"labels": 0, "cumulative_spend": 2, "seller_surplus": 2, "overpayment": 2}
+"""Decimals shown per outcome (3 for any other)."""
+
+
+def display_summary(summary: pd.DataFrame, outcomes: tuple[str, ...]) -> pd.DataFrame:
+    """Rows as index, one column per outcome (short label), each ``mean ± half-width``."""
+    return pd.DataFrame(
+        {
+            LABELS[name]: [
+                with_interval(
+                    r[f"{name}_mean"],
+                    r[f"{name}_ci_low"],
+                    r[f"{name}_ci_high"],
+                    DIGITS.get(name, 3),
+                )
+                for _, r in summary.iterrows()
+            ]
+            for name in outcomes
+        },
+        index=summary.index,
+    )
+
+
+def render_markdown(title: str, blocks: list[Block], directory: Path) -> str:
+    lines = [f"# {title}"]
+    for block in blocks:
+        if block.kind == "heading":
+            lines += ["", f"## {block.text}"]
+        elif block.kind == "text":
+            lines += ["", block.text]
+        elif block.kind == "table":
+            lines += ["", block.table.to_markdown()]
+        elif block.kind == "figure":
+            lines += ["", f"![{block.text}]({block.path.relative_to(directory).as_posix()})"]
+    return "\n".join(lines) + "\n"
+
+
+HTML_STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;"
+    "color:#222}table{border-collapse:collapse;margin:1em 0;font-size:0.9em}"
+    "th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}"
+    "th:first-child,td:first-child{text-align:left}img{max-width:100%}"
+)
+
+
+def render_html(title: str, blocks: list[Block]) -> str:
+    """One self-contained page: figures as ``data:image/png;base64`` URIs, no external file."""
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title><style>{HTML_STYLE}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+    ]
+    for block in blocks:
+        if block.kind == "heading":
+            parts.append(f"<h2>{html.escape(block.text)}</h2>")
+        elif block.kind == "text":
+            parts.append(f"<p>{html.escape(block.text)}</p>")
+        elif block.kind == "table":
+            parts.append(block.table.to_html(classes="summary", border=0, na_rep="n/a"))
+        elif block.kind == "figure":
+            data = base64.b64encode(block.path.read_bytes()).decode("ascii")
+            parts.append(
+                f'<figure><img alt="{html.escape(block.text)}" src="data:image/png;base64,{data}">'
+                f"<figcaption>{html.escape(block.text)}</figcaption></figure>"
+            )
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def write_report(title: str, blocks: list[Block], directory: Path) -> None:
+    """``report.md`` and ``report.html`` in ``directory`` from the same ``blocks``."""
+    (directory / "report.md").write_text(render_markdown(title, blocks, directory))
+    (directory / "report.html").write_text(render_html(title, blocks))

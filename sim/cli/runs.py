@@ -8,22 +8,21 @@ from rich.table import Table
 
 from sim.cli.errors import usage_error
 
+WORKERS_HELP = "Worker processes [default: one per CPU, at most 4]; results do not depend on it."
+
 
 def _print_summary(summary, title: str) -> None:
-    """Metrics as rows and mechanisms as columns, so six mechanisms fit 80 columns."""
-    from analysis.outcomes import LABELS
-
+    """Rows as table rows, each outcome ``mean ± half-width`` of its 95% interval."""
     table = Table(title=title)
-    table.add_column("metric", no_wrap=True)
-    for name in summary.index:
-        table.add_column(str(name).replace("_", " "), justify="right")
+    table.add_column("row", no_wrap=True)
     for column in summary.columns:
-        values = [f"{value:.3g}" for value in summary[column]]
-        table.add_row(LABELS.get(column, column), *values)
-    Console().print(table)
+        table.add_column(str(column), justify="right")
+    for name, row in summary.iterrows():
+        table.add_row(str(name), *[str(value) for value in row])
+    Console(width=max(120, Console().width)).print(table)
 
 
-def _write_comparison(out: str, overwrite: bool, base, mechanisms: dict, title: str) -> None:
+def _write_comparison(out: str, overwrite: bool, plan, title: str, workers: int | None) -> None:
     from transformers.utils import logging as transformers_logging
 
     from sim.experiments.comparison import write_comparison
@@ -33,46 +32,51 @@ def _write_comparison(out: str, overwrite: bool, base, mechanisms: dict, title: 
 
     try:
         path = check_output_dir(out, overwrite)
-        summary = write_comparison(path, base, mechanisms, title=title, overwrite=overwrite)
+        summary = write_comparison(path, plan, title=title, overwrite=overwrite, workers=workers)
     except ValueError as exc:
         raise usage_error(str(exc)) from None
     _print_summary(summary, title)
-    typer.echo(f"wrote {path / 'report.md'} (figures, results/*.parquet, manifest.json beside it)")
+    typer.echo(
+        f"wrote {path / 'report.md'} and report.html (figures, summary.csv, differences.csv, "
+        "results/*.parquet, manifest.json beside them)"
+    )
 
 
 def run(
-    config: str = typer.Argument(..., help="A MarketConfig TOML file (see examples/)."),
+    config: str = typer.Argument(..., help="A run file: a MarketConfig TOML (see examples/)."),
     out: str = typer.Option(None, "--out", "-o", help="Output folder [default: out/<config>]."),
     fast: bool = typer.Option(False, "--fast", help="Apply the file's [fast] overrides."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out."),
+    workers: int = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
 ) -> None:
     """Run a market from a TOML config, or compare mechanisms on it; write the report."""
     from pathlib import Path
 
     target = out or str(Path("out") / Path(config).stem)
-    _run_file(config, target, fast, overwrite, f"prefmarket run {config}")
+    _run_file(config, target, fast, overwrite, f"prefmarket run {config}", workers)
 
 
 def demo(
     out: str = typer.Option("out/demo", "--out", "-o", help="Output folder."),
-    fast: bool = typer.Option(False, "--fast", help="Head mode and 4 rounds (about 1-2 min)."),
+    fast: bool = typer.Option(False, "--fast", help="The [fast] table: head mode (about 2 min)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out."),
+    workers: int = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
 ) -> None:
-    """Compare six mechanisms on one population and budget with a real MiniLM reward model.
+    """Compare mechanisms over seeds and budgets with a real MiniLM reward model.
 
-    The mechanisms and settings are the run file examples/demo.toml.
+    The rows, seeds, budgets and scenarios are the run file examples/demo.toml.
     """
     from sim.experiments.comparison import DEMO_FILE
 
     title = "prefmarket demo" + (" (--fast)" if fast else "")
-    _run_file(DEMO_FILE, out, fast, overwrite, title)
+    _run_file(DEMO_FILE, out, fast, overwrite, title, workers)
 
 
-def _run_file(config, out: str, fast: bool, overwrite: bool, title: str) -> None:
-    from sim.experiments.comparison import load_run_file
+def _run_file(config, out: str, fast: bool, overwrite: bool, title: str, workers) -> None:
+    from sim.experiments.run_file import load_run_file
 
     try:
-        market, mechanisms = load_run_file(config, fast=fast)
+        plan = load_run_file(config, fast=fast)
     except ValueError as exc:
         raise usage_error(str(exc)) from None
-    _write_comparison(out, overwrite, market, mechanisms, title)
+    _write_comparison(out, overwrite, plan, title, workers)

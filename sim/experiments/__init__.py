@@ -11,7 +11,7 @@ import importlib
 _HOMES = {
     "ResultStore": "sim.experiments.result_store",
     "SweepConfig": "sim.experiments.sweep_config",
-    "load_run_file": "sim.experiments.comparison",
+    "load_run_file": "sim.experiments.run_file",
     "run_comparison": "sim.experiments.comparison",
     "run_sweep": "sim.experiments.executors",
     "write_comparison": "sim.experiments.comparison",

@@ -1,142 +1,331 @@
-"""Run one market per mechanism on the same population and budget, and write the results.
+"""Run a run file's markets (rows x budgets x seeds, and its scenarios) and write the report.
 
-Every run shares the config's seed, so all mechanisms face the same annotators (costs,
-skills, judges), the same evaluation pairs and the same budget; only the mechanism,
-and what follows from it, differs.
+Every row runs on the same seeds (common random numbers: the same annotators, costs, judges
+and evaluation pairs for every mechanism), so differences between rows are paired by seed.
+Markets run on ``workers`` single-threaded processes (:func:`sim.experiments.executors.
+execute_runs`); each market's results depend only on its config, never on the worker that ran
+it or on what that worker ran before (``sim.reward.state_cache``), so the tables are the same
+for any number of workers.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
 import pandas as pd
 from tqdm.auto import tqdm
 
-from analysis.report import write_report
-from sim.config import ConfigError, MarketConfig, merge_section, read_toml, resolve_corpus_path
+from analysis import comparison_stats as stats
+from analysis import findings
+from analysis.report import (
+    Block,
+    display_summary,
+    plot_by_round,
+    plot_frontier,
+    plot_shading,
+    plot_spend_by_skill,
+    plot_surplus_and_overpayment,
+    spend_by_skill_band,
+    with_interval,
+    write_report,
+)
+from sim.experiments.executors import execute_runs
 from sim.experiments.output import manifest, staged_dir, write_json, write_tables
-from sim.market import MarketModel
+from sim.experiments.run_file import MAIN_SCENARIO, RunPlan, load_run_file, mechanism_config
+
+__all__ = ["DEMO_FILE", "load_run_file", "mechanism_config", "run_comparison", "write_comparison"]
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "examples" / "demo.toml"
-"""The demo's run file: its mechanisms, their overrides and the ``[fast]`` table."""
+"""The demo's run file: its rows, seeds, budgets, scenario and ``[fast]`` table."""
+
+SHOWN_OUTCOMES = ("reward_accuracy", "labels", "cumulative_spend", "label_accuracy")
+"""Outcomes of the printed and reported summary table (summary.csv holds every one)."""
+SCENARIO_OUTCOMES = ("labels", "reward_accuracy", "spend_per_label")
 
 
-def mechanism_config(base: MarketConfig, name: str, overrides: dict) -> MarketConfig:
-    """``base`` with mechanism ``name`` and per-section ``overrides`` merged in.
-
-    A ``corpus.path`` override drops the base's ``corpus.sha256``, the digest of its file.
-    """
-    data = base.model_dump()
-    data["mechanism"] = {"name": name, "params": {}}
-    if "path" in overrides.get("corpus", {}):
-        data["corpus"].pop("sha256")
-    for section, fields in overrides.items():
-        data[section] = merge_section(section, data[section], fields)
-    return MarketConfig.from_dict(data)
+class ComparisonError(ValueError):
+    """A market of the comparison failed; the message names its row, scenario and seed."""
 
 
-def load_run_file(path: str | Path, fast: bool = False) -> tuple[MarketConfig, dict[str, dict]]:
-    """Read a run file: a MarketConfig TOML, optionally with ``[compare.<mechanism>]`` tables.
-
-    Without ``compare`` the file runs its own ``[mechanism]``. With it, each named
-    mechanism runs on the same config, its table holding per-section overrides (such as
-    ``mechanism = {params = {price = 0.1}}``). A ``[fast]`` table holds per-section
-    overrides applied only when ``fast`` (``--fast``). A relative ``corpus.path``, in the
-    file or in its tables, is relative to the file's folder. Every resulting config is
-    validated before anything runs; errors name the mechanism and field.
-    """
-    folder = Path(path).parent
-    data = read_toml(path)
-    quick = data.pop("fast", {})
-    if not isinstance(quick, dict) or any(not isinstance(v, dict) for v in quick.values()):
-        raise ConfigError("fast: expected section tables such as reward_model = {mode = 'head'}")
-    if fast:
-        for section, fields in quick.items():
-            current = data.get(section, {})
-            if not isinstance(current, dict):
-                raise ConfigError(f"fast.{section}: {section} is not a section of the config")
-            data[section] = merge_section(section, current, fields)
-    compare = data.pop("compare", None)
-    base = MarketConfig.from_dict(resolve_corpus_path(data, folder))
-    if compare is None:
-        return base, {base.mechanism.name: {"mechanism": {"params": base.mechanism.params}}}
-    if not isinstance(compare, dict) or not compare:
-        raise ConfigError(
-            "compare: expected tables [compare.<mechanism>] (possibly empty), one per mechanism"
-        )
-    for name, overrides in compare.items():
-        if not isinstance(overrides, dict) or any(
-            not isinstance(fields, dict) for fields in overrides.values()
-        ):
-            raise ConfigError(f"compare.{name}: expected section tables such as mechanism = {{}}")
-        compare[name] = overrides = resolve_corpus_path(overrides, folder)
-        try:
-            mechanism_config(base, name, overrides)
-        except ConfigError as exc:
-            raise ConfigError(f"compare.{name}: {exc}") from None
-        except KeyError as exc:
-            raise ConfigError(f"compare.{name}: unknown section {exc}") from None
-    return base, compare
+def default_workers(n_runs: int) -> int:
+    """One worker per CPU this process may use, at most 4, and no more than there are runs."""
+    return max(1, min(4, len(os.sched_getaffinity(0)), n_runs))
 
 
 def run_comparison(
-    base: MarketConfig, mechanisms: dict[str, dict], progress: bool = True
+    plan: RunPlan, workers: int | None = None, progress: bool = True
 ) -> dict[str, pd.DataFrame]:
-    """Run ``base`` once per mechanism (name -> config overrides); tables concatenated
-    with a ``mechanism`` column."""
-    tables: dict[str, list[pd.DataFrame]] = {}
-    bar = tqdm(mechanisms.items(), desc="mechanisms", disable=not progress)
-    for name, overrides in bar:
-        bar.set_postfix_str(name)
-        config = mechanism_config(base, name, overrides)
-        results = MarketModel(config, progress=progress).run().results()
-        for key, frame in results.items():
-            tables.setdefault(key, []).append(frame.assign(mechanism=name))
-    return {key: pd.concat(frames, ignore_index=True) for key, frames in tables.items()}
+    """Every market of ``plan``; each result table concatenated in plan order with the
+    identity columns ``scenario, mechanism, budget, seed_index, seed``."""
+    runs = plan.runs()
+    workers = default_workers(len(runs)) if workers is None else workers
+    by_key = {run.key: run for run in runs}
+    finished: dict[str, dict[str, pd.DataFrame]] = {}
+    with tqdm(total=len(runs), desc="markets", disable=not progress) as bar:
+        for result in execute_runs(runs, workers):
+            run = by_key[result.key]
+            if result.tables is None:
+                where = f"{run.row}, scenario {run.scenario}, budget {run.budget:g}"
+                raise ComparisonError(f"{where}, seed {run.seed_index}: {result.message}")
+            identity = {
+                "scenario": run.scenario,
+                "mechanism": run.row,
+                "budget": run.budget,
+                "seed_index": run.seed_index,
+                "seed": run.config.seed,
+            }
+            finished[run.key] = {k: t.assign(**identity) for k, t in result.tables.items()}
+            bar.update()
+    names = finished[runs[0].key].keys()
+    return {
+        name: pd.concat([finished[run.key][name] for run in runs], ignore_index=True)
+        for name in names
+    }
+
+
+def qa_dpo_twins(plan: RunPlan) -> dict[str, str]:
+    """Rows trained with QA-DPO weights -> the row that differs only by unweighted pairs."""
+    configs = {row: plan.config(row).model_dump() for row in plan.rows}
+    twins = {}
+    for row, config in configs.items():
+        if config["buyer"]["pair_weights"] != "qa_dpo":
+            continue
+        plain = {**config, "buyer": {**config["buyer"], "pair_weights": "none"}}
+        for other, candidate in configs.items():
+            if candidate == plain:
+                twins[row] = other
+    return twins
 
 
 def write_comparison(
     out: Path,
-    base: MarketConfig,
-    mechanisms: dict[str, dict],
+    plan: RunPlan,
     title: str,
     progress: bool = True,
     overwrite: bool = False,
+    workers: int | None = None,
 ) -> pd.DataFrame:
-    """Run the comparison and write results, manifest and report to ``out`` atomically.
+    """Run the plan and write results, tables, manifest and both reports to ``out`` atomically.
 
-    ``out`` receives ``results/<table>.parquet``, ``manifest.json``, ``report.md``,
-    ``summary.csv`` and ``figures/*.png``; it appears only when everything is written.
-    An ``out`` that another run filled meanwhile is replaced only when ``overwrite``
-    (see :func:`sim.experiments.output.staged_dir`). Returns the summary table.
+    ``out`` receives ``results/<table>.parquet``, ``summary.csv``, ``differences.csv``,
+    ``frontier.csv``, ``spend_needed.csv``, ``shading.csv`` and ``scenario_effects.csv``
+    (with scenarios), ``manifest.json``, ``report.md`` with ``figures/*.png`` and the
+    self-contained ``report.html``; it appears only when everything is written (see
+    :func:`sim.experiments.output.staged_dir`). Returns the printed summary (strings).
     """
     started = time.perf_counter()
-    results = run_comparison(base, mechanisms, progress)
+    results = run_comparison(plan, workers, progress)
     wall = time.perf_counter() - started
+    content = comparison_content(plan, results, wall)
     with staged_dir(out, overwrite=overwrite) as staging:
         (staging / "results").mkdir()
         write_tables(results, staging / "results")
-        preamble = (
-            f"{len(mechanisms)} mechanisms, one population of "
-            f"{base.population.n_annotators} annotators, budget {base.buyer.budget:g} over "
-            f"{base.buyer.rounds} rounds, reward model {base.reward_model.backbone} "
-            f"({base.reward_model.mode}), seed {base.seed}; wall time {wall:.0f} s."
-        )
-        summary = write_report(
-            results["rounds"],
-            results["annotators"],
-            staging,
-            title=title,
-            preamble=preamble,
-        )
+        for name, table in content["tables"].items():
+            table.to_csv(staging / f"{name}.csv", index=name == "summary")
+        blocks = report_blocks(plan, content, staging / "figures", wall)
+        write_report(title, blocks, staging)
         write_json(
             manifest(
-                config=base.model_dump(mode="json"),
-                mechanisms=mechanisms,
-                seed=base.seed,
+                config=plan.base.model_dump(mode="json"),
+                mechanisms=plan.rows,
+                scenarios={k: vars(v) for k, v in plan.scenarios.items()},
+                seed=plan.base.seed,
+                seeds=plan.options.seeds,
+                run_seeds=plan.seeds,
+                budgets=list(plan.budgets),
+                baseline=plan.baseline,
+                target_accuracy=content["target"],
                 wall_time_s=round(wall, 1),
             ),
             staging / "manifest.json",
         )
-    return summary
+    return content["printed"]
+
+
+def comparison_content(plan: RunPlan, results: dict[str, pd.DataFrame], wall: float) -> dict:
+    """Every table and sentence of the report, from the results."""
+    order, base_budget = list(plan.rows), plan.base.buyer.budget
+    outcomes = stats.seed_outcomes(results["rounds"])
+    main_all = outcomes[outcomes["scenario"] == MAIN_SCENARIO]
+    main = main_all[main_all["budget"] == base_budget]
+    summary = stats.with_intervals(main, order)
+    baseline = plan.baseline
+    differences = stats.paired_differences(main, baseline, order)
+    best = summary["reward_accuracy_mean"].idxmax()
+    to_best = stats.paired_differences(main, best, order, names=("reward_accuracy",))
+    target = plan.options.target_accuracy or float(summary.loc[baseline, "reward_accuracy_mean"])
+    points = stats.frontier(main_all)
+    needed = stats.spend_needed(points, target, order)
+    twins = qa_dpo_twins(plan)
+    weighted = pd.concat(
+        [
+            stats.paired_differences(main, plain, [row], names=("reward_accuracy",))
+            for row, plain in twins.items()
+        ]
+        or [pd.DataFrame(columns=list(stats.DIFFERENCE_COLUMNS))],
+        ignore_index=True,
+    )
+    n_seeds = plan.options.seeds
+    paragraph = findings.accuracy_findings(summary, to_best, base_budget, n_seeds)
+    if len(plan.budgets) > 1:
+        paragraph += findings.spend_findings(needed, baseline, best, target)
+    paragraph += findings.weighting_findings(weighted)
+    tables = {"summary": summary, "differences": differences}
+    if len(plan.budgets) > 1:
+        tables |= {"frontier": points, "spend_needed": needed.reset_index()}
+    shading = None
+    if plan.scenarios:
+        annotators = results["annotators"][results["annotators"]["budget"] == base_budget]
+        shading = stats.shading_by_round(annotators)
+        effects = pd.concat(
+            [
+                stats.scenario_differences(outcomes, name, MAIN_SCENARIO, SCENARIO_OUTCOMES).assign(
+                    scenario=name
+                )
+                for name in plan.scenarios
+            ],
+            ignore_index=True,
+        )
+        for name in plan.scenarios:
+            paragraph += findings.shading_findings(
+                shading, effects[effects["scenario"] == name], name, MAIN_SCENARIO
+            )
+        tables |= {"shading": shading, "scenario_effects": effects}
+    printed = display_summary(summary, SHOWN_OUTCOMES)
+    accuracy = differences[differences["outcome"] == "reward_accuracy"].set_index("mechanism")
+    printed[f"reward acc. - {baseline}"] = [
+        _difference_cell(accuracy.loc[row]) if row in accuracy.index else "baseline"
+        for row in printed.index
+    ]
+    return {
+        "summary": summary,
+        "printed": printed,
+        "paragraph": " ".join(paragraph),
+        "points": points,
+        "needed": needed,
+        "shading": shading,
+        "rounds": results["rounds"],
+        "annotators": results["annotators"],
+        "tables": tables,
+        "target": target,
+        "baseline": baseline,
+    }
+
+
+def _difference_cell(diff: pd.Series) -> str:
+    text = with_interval(diff["difference"], diff["ci_low"], diff["ci_high"])
+    return f"{text} *" if diff["excludes_zero"] else text
+
+
+def report_blocks(plan: RunPlan, content: dict, figures: Path, wall: float) -> list[Block]:
+    """The report's content, in order (rendered as Markdown and as HTML)."""
+    base = plan.base
+    budget = base.buyer.budget
+    rounds, annotators = content["rounds"], content["annotators"]
+    main_rounds = rounds[(rounds["scenario"] == MAIN_SCENARIO) & (rounds["budget"] == budget)]
+    main_annotators = annotators[
+        (annotators["scenario"] == MAIN_SCENARIO) & (annotators["budget"] == budget)
+    ]
+    preamble = (
+        f"{len(plan.rows)} rows on {plan.options.seeds} seeds (the same populations for every "
+        f"row), {base.population.n_annotators} annotators, total budget {budget:g} over "
+        f"{base.buyer.rounds} rounds (demand mode {base.buyer.demand_mode}), reward model "
+        f"{base.reward_model.backbone} ({base.reward_model.mode}, trainable layers "
+        f"{base.reward_model.trainable_layers}); {len(plan.runs())} markets, wall time "
+        f"{wall:.0f} s. Intervals are 95% Student-t intervals over seeds; differences are "
+        "paired by seed (analysis.intervals)."
+    )
+    blocks = [
+        Block("text", preamble),
+        Block("heading", "Findings"),
+        Block("text", content["paragraph"]),
+        Block("heading", f"Summary at budget {budget:g}"),
+        Block("table", table=content["printed"]),
+        Block(
+            "text",
+            f"Mean ± half-width of the 95% interval over seeds. The last column is the paired "
+            f"difference to {content['baseline']}; * marks an interval that excludes 0.",
+        ),
+    ]
+    if len(plan.budgets) > 1:
+        needed = content["needed"]
+        reach = pd.DataFrame(
+            {
+                f"spend to reach {content['target']:.3f}": [
+                    findings.spend_interval_text(r) for _, r in needed.iterrows()
+                ],
+                f"reward acc. at {budget:g}": content["printed"]["reward acc."],
+            },
+            index=needed.index,
+        )
+        blocks += [
+            Block("heading", "Cost-efficiency frontier"),
+            Block(
+                "figure",
+                "Final reward accuracy against total spend",
+                path=plot_frontier(content["points"], figures / "frontier.png"),
+            ),
+            Block("table", table=reach),
+            Block(
+                "text",
+                f"Budgets {', '.join(f'{b:g}' for b in plan.budgets)}, each over every seed. "
+                "The spend to reach the target is where the mean frontier first reaches it "
+                "(linear between budgets); the interval, where the upper and the lower edge of "
+                "its 95% band do. '<=' marks a crossing below the smallest budget run, '>' one "
+                "beyond the largest.",
+            ),
+        ]
+    if content["shading"] is not None:
+        blocks += [
+            Block("heading", "Strategic sellers"),
+            Block(
+                "figure",
+                "Mean ask / cost by round",
+                path=plot_shading(content["shading"], figures / "shading.png"),
+            ),
+        ]
+    blocks += [
+        Block("heading", "Reward accuracy by round"),
+        Block(
+            "figure",
+            "Reward accuracy by round (mean over seeds, 95% bands)",
+            path=plot_by_round(
+                main_rounds,
+                "reward_accuracy",
+                "reward accuracy on held-out gold pairs",
+                "Reward accuracy by round",
+                figures / "accuracy_by_round.png",
+            ),
+        ),
+        Block("heading", "Purchased-label accuracy"),
+        Block(
+            "figure",
+            "Purchased-label accuracy by round",
+            path=plot_by_round(
+                main_rounds,
+                "label_accuracy",
+                "share of purchased labels agreeing with gold",
+                "Purchased-label accuracy by round",
+                figures / "label_accuracy.png",
+            ),
+        ),
+        Block("heading", "Spend by annotator skill quartile"),
+        Block(
+            "figure",
+            "Spend by annotator skill quartile",
+            path=plot_spend_by_skill(
+                spend_by_skill_band(main_annotators), figures / "spend_by_skill.png"
+            ),
+        ),
+        Block("heading", "Seller surplus and overpayment"),
+        Block(
+            "figure",
+            "Seller surplus and overpayment",
+            path=plot_surplus_and_overpayment(
+                content["summary"], figures / "surplus_overpayment.png"
+            ),
+        ),
+    ]
+    return blocks

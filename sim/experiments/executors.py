@@ -58,14 +58,20 @@ EXECUTORS: tuple[str, ...] = typing.get_args(Executor)
 
 @dataclass
 class RunResult:
-    """What a worker sends back: the ``rounds`` table, or the error it raised."""
+    """What a worker sends back: the market's result tables (``MarketModel.results``), or
+    the error it raised."""
 
     key: str
-    rounds: pd.DataFrame | None = None
+    tables: dict[str, pd.DataFrame] | None = None
     error: str | None = None
     message: str | None = None
     traceback: str | None = None
     elapsed_s: float = 0.0
+
+    @property
+    def rounds(self) -> pd.DataFrame | None:
+        """The ``rounds`` table (None for a failed run)."""
+        return None if self.tables is None else self.tables["rounds"]
 
 
 Execute = Callable[[list[RunSpec]], Iterator[RunResult]]
@@ -96,7 +102,7 @@ def execute_run(key: str, config: MarketConfig) -> RunResult:
     transformers_logging.disable_progress_bar()
     start = time.perf_counter()
     try:
-        rounds = MarketModel(config).run().results()["rounds"]
+        tables = MarketModel(config).run().results()
     except Exception as exc:
         return RunResult(
             key,
@@ -105,7 +111,7 @@ def execute_run(key: str, config: MarketConfig) -> RunResult:
             traceback=traceback.format_exc(),
             elapsed_s=time.perf_counter() - start,
         )
-    return RunResult(key, rounds=rounds, elapsed_s=time.perf_counter() - start)
+    return RunResult(key, tables=tables, elapsed_s=time.perf_counter() - start)
 
 
 def run_sweep(
@@ -289,3 +295,11 @@ def _dask_results(client, specs: list[RunSpec]) -> Iterator[RunResult]:
 
 
 _START = {"serial": _serial, "processes": _processes, "dask": _dask}
+
+
+def execute_runs(specs: list, workers: int) -> Iterator[RunResult]:
+    """Run ``specs`` (each with ``key`` and ``config``) in this process (``workers=1``) or on
+    ``workers`` single-threaded local processes; results in the order they finish."""
+    start = _serial if workers == 1 else _processes
+    with start(workers, None) as execute:
+        yield from execute(specs)

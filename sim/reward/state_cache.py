@@ -206,6 +206,12 @@ _SHARED: dict[tuple, SharedStates] = {}
 """The process's :class:`SharedStates`, by what fixes a frozen part's values."""
 
 
+def clear_shared_states() -> None:
+    """Forget every shared value: needed only after changing a backbone's frozen weights in
+    place (``RewardModel.network`` is for reading), whose values would otherwise be served."""
+    _SHARED.clear()
+
+
 def shared_states(settings: RewardSettings, source, part: str) -> SharedStates:
     """The process's store for ``part`` of ``source``'s backbone under ``settings``' truncation,
     precision and threads (each changes the values or their rounding)."""

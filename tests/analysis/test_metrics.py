@@ -75,6 +75,3 @@ def test_missing_column_is_named():
         metrics.spend(pd.DataFrame(columns=list(metrics.TRANSACTION_COLUMNS[:-1])))
 
 
-def test_accuracy_per_dollar_subtracts_chance():
-    assert metrics.accuracy_per_dollar(0.8, 3.0) == pytest.approx(0.1)
-    assert np.isnan(metrics.accuracy_per_dollar(0.8, 0.0))

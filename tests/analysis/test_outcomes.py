@@ -17,7 +17,6 @@ TWO_ROUNDS = pd.DataFrame(
         "labels": [30, 10],
         "label_accuracy": [0.9, 0.5],
         "reward_accuracy": [0.7, 0.6],
-        "accuracy_per_dollar": [0.025, 0.05],
         "buyer_utility": [1.0, 2.0],
         "seller_surplus": [0.5, 0.25],
         "welfare": [1.5, 2.25],

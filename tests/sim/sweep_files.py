@@ -63,4 +63,4 @@ def instant_run(key: str, config):
     table = pd.DataFrame({name: rng.random(rounds) for name in ROUND_METRICS})
     table["round"] = np.arange(rounds)
     table["spend"] = table["cumulative_spend"] = np.linspace(1.0, config.buyer.budget, rounds)
-    return RunResult(key, rounds=table)
+    return RunResult(key, tables={"rounds": table})

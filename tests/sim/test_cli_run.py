@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.config import resolve_corpus_path
+from sim.config import merge_section, resolve_corpus_path
 from sim.experiments import comparison
 
 TINY = {
@@ -55,7 +55,7 @@ def test_run_writes_results_manifest_and_report(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 0 and "torch" in manifest["packages"]
     report = (out / "report.md").read_text()
-    for figure in ("accuracy_vs_spend", "spend_by_skill", "surplus_overpayment", "label_accuracy"):
+    for figure in ("accuracy_by_round", "spend_by_skill", "surplus_overpayment", "label_accuracy"):
         assert f"figures/{figure}.png" in report
         assert (out / "figures" / f"{figure}.png").stat().st_size > 1000
     summary = pd.read_csv(out / "summary.csv", index_col=0)
@@ -165,12 +165,22 @@ def test_bad_compare_tables_name_the_mechanism(tmp_path):
     result = invoke("run", write(tmp_path / "bad.toml", data), "--out", tmp_path / "out")
     assert_one_line_error(result)
     assert "compare.vcg: buyer.budget" in result.stderr
+    assert "markets" not in result.stderr  # refused before any market ran
+
+
+def test_a_row_that_sets_its_own_budget_is_refused(tmp_path):
+    data = {**TINY, "compare": {"vcg": {"buyer": {"budget": 9.0}}}}
+    result = invoke("run", write(tmp_path / "bad.toml", data), "--out", tmp_path / "out")
+    assert_one_line_error(result)
+    assert "compare.vcg: buyer.budget: every row runs at the file's buyer.budget" in result.stderr
 
 
 def test_demo_fast_writes_a_report_for_every_mechanism_of_the_demo_file(tmp_path, monkeypatch):
     demo = tomllib.loads(comparison.DEMO_FILE.read_text())
     tiny = {
         **demo,
+        "seeds": 2,
+        "budgets": [],
         "fast": {section: TINY[section] for section in ("population", "buyer", "reward_model")},
     }
     monkeypatch.setattr(comparison, "DEMO_FILE", write(tmp_path / "demo.toml", tiny))
@@ -181,7 +191,8 @@ def test_demo_fast_writes_a_report_for_every_mechanism_of_the_demo_file(tmp_path
     assert list(summary.index) == list(demo["compare"])
     rounds = pd.read_parquet(out / "results" / "rounds.parquet")
     assert rounds["round"].max() + 1 == TINY["buyer"]["rounds"]
-    assert (out / "report.md").exists()
+    assert (out / "report.md").exists() and (out / "report.html").exists()
+    assert set(rounds["scenario"]) == {"main", *demo["scenarios"]}
 
 
 def test_a_bad_fast_table_is_one_line_naming_it(tmp_path):
@@ -200,7 +211,9 @@ def test_examples_run_at_a_small_size(example, tmp_path):
     data = resolve_corpus_path(tomllib.loads(example.read_text()), example.parent.resolve())
     data.setdefault("buyer", {}).update(rounds=2, demand_per_round=12, budget=6.0)
     data.setdefault("population", {})["n_annotators"] = 8
-    data.setdefault("reward_model", {}).update(mode="head", eval_pairs=20, epochs=5)
+    small = {"mode": "head", "eval_pairs": 20, "epochs": 5}
+    data["reward_model"] = merge_section("reward_model", data.get("reward_model", {}), small)
+    data.update(seeds=1, budgets=[])
     out = tmp_path / "out"
     result = invoke("run", write(tmp_path / example.name, data), "--out", out)
     assert result.exit_code == 0, result.output
@@ -275,7 +288,7 @@ def test_library_errors_name_parameters_and_the_cli_shows_options():
 def test_an_override_of_one_reward_model_knob_replaces_both(tmp_path):
     """``mode`` and ``trainable_layers`` name one setting: a compare or fast table that gives
     one of them over a base that has the other means the override, not a contradiction."""
-    from sim.experiments.comparison import load_run_file, mechanism_config
+    from sim.experiments.run_file import load_run_file
 
     data = {
         "reward_model": {"trainable_layers": 2},
@@ -283,12 +296,11 @@ def test_an_override_of_one_reward_model_knob_replaces_both(tmp_path):
         "fast": {"reward_model": {"mode": "finetune"}},
     }
     path = write(tmp_path / "knobs.toml", data)
-    base, compare = load_run_file(path)
-    built = {name: mechanism_config(base, name, fields) for name, fields in compare.items()}
+    plan = load_run_file(path)
+    built = {name: plan.config(name) for name in plan.rows}
     assert (built["vcg"].reward_model.mode, built["vcg"].reward_model.trainable_layers) == (
         "head",
         0,
     )
     assert built["first_price"].reward_model.trainable_layers == 2
-    fast, _ = load_run_file(path, fast=True)
-    assert fast.reward_model.trainable_layers == "all"
+    assert load_run_file(path, fast=True).base.reward_model.trainable_layers == "all"

@@ -98,8 +98,11 @@ def test_states_of_the_wrong_layer_would_be_caught(pairs, monkeypatch):
         "lower_states",
         lambda backbone, inputs, n: lower_states(backbone, inputs, n - 1),
     )
-    with pytest.raises(AssertionError):
-        assert_same(rewards_and_gradients(broken, keys), reference)
+    try:
+        with pytest.raises(AssertionError):
+            assert_same(rewards_and_gradients(broken, keys), reference)
+    finally:
+        state_cache.clear_shared_states()  # the wrong states must not reach later models
 
 
 def test_a_small_cache_evicts_recomputes_and_stays_correct(pairs):

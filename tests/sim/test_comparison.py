@@ -1,0 +1,102 @@
+"""Many-seed comparisons: paired tables, the frontier, scenarios, and identical results for
+any number of worker processes."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.outcomes import OUTCOMES
+from sim.experiments.comparison import run_comparison, write_comparison
+from sim.experiments.run_file import load_run_file
+from tests.sim.test_cli_run import assert_one_line_error, invoke, write
+
+PLAN = {
+    "seed": 0,
+    "seeds": 2,
+    "budgets": [2.0],
+    "population": {"n_annotators": 6, "capacity": 3},
+    "buyer": {"budget": 4.0, "rounds": 2, "demand_mode": "budget"},
+    "reward_model": {"mode": "head", "epochs": 5, "learning_rate": 0.01, "eval_pairs": 20},
+    "compare": {"vcg": {}, "posted_price": {"mechanism": {"params": {"price": 0.1}}}},
+    "scenarios": {
+        "learning_sellers": {"rows": ["vcg"], "population": {"bidding_mix": {"learning": 1.0}}}
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory):
+    return load_run_file(write(tmp_path_factory.mktemp("plan") / "plan.toml", PLAN))
+
+
+@pytest.fixture(scope="module")
+def serial(plan):
+    return run_comparison(plan, workers=1, progress=False)
+
+
+def test_the_plan_runs_every_row_budget_seed_and_scenario(plan, serial):
+    rounds = serial["rounds"]
+    markets = rounds.groupby(["scenario", "mechanism", "budget", "seed_index"]).ngroups
+    assert markets == len(plan.runs()) == 2 * 2 * 2 + 1 * 2
+    seeds = rounds.groupby("seed_index")["seed"].unique()
+    assert all(len(s) == 1 for s in seeds)  # every row of a seed index shares its seed
+    assert rounds["cumulative_spend"].max() <= 4.0 + 1e-9
+
+
+def test_two_workers_give_the_same_tables_as_one(plan, serial):
+    parallel = run_comparison(plan, workers=2, progress=False)
+    for name in ("rounds", "annotators", "transactions", "labels"):
+        pd.testing.assert_frame_equal(parallel[name], serial[name])
+
+
+def test_outputs_hold_intervals_differences_frontier_and_both_reports(plan, tmp_path):
+    out = tmp_path / "out"
+    write_comparison(out, plan, "test", progress=False, workers=1)
+    summary = pd.read_csv(out / "summary.csv", index_col=0)
+    assert list(summary.index) == ["vcg", "posted_price"]
+    for outcome in OUTCOMES:
+        low, mean, high = (summary[f"{outcome}_{s}"] for s in ("ci_low", "mean", "ci_high"))
+        finite = low.notna()
+        assert (low[finite] <= mean[finite]).all() and (mean[finite] <= high[finite]).all()
+    differences = pd.read_csv(out / "differences.csv")
+    assert set(differences["mechanism"]) == {"vcg"} and set(differences["baseline"]) == {
+        "posted_price"
+    }
+    assert set(differences["outcome"]) == set(OUTCOMES)
+    frontier = pd.read_csv(out / "frontier.csv")
+    assert sorted(frontier["budget"].unique()) == [2.0, 4.0]
+    shading = pd.read_csv(out / "shading.csv")
+    assert set(shading["scenario"]) == {"main", "learning_sellers"}
+    truthful = shading[shading["scenario"] == "main"]["ask_over_cost"]
+    np.testing.assert_allclose(truthful, 1.0)  # truthful sellers ask their cost
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seeds"] == 2 and manifest["budgets"] == [2.0, 4.0]
+    assert len(manifest["run_seeds"]) == 2
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == len(list((out / "figures").glob("*.png")))
+    assert "At budget 4" in (out / "report.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        ({"buyer": {"demand_mode": "everything"}}, "buyer.demand_mode"),
+        ({"buyer": {"pair_weights": "qa"}}, "buyer.pair_weights"),
+        ({"seeds": 0}, "seeds"),
+        ({"budgets": [-1.0]}, "budgets"),
+        ({"baseline": "nope"}, "baseline"),
+        ({"target_accuracy": 1.5}, "target_accuracy"),
+        ({"scenarios": {"s": {"rows": ["nope"]}}}, "scenarios.s.rows"),
+    ],
+)
+def test_bad_options_are_one_line_naming_the_field_and_write_nothing(tmp_path, edit, field):
+    data = {key: value for key, value in PLAN.items()}
+    for key, value in edit.items():
+        data[key] = {**data[key], **value} if isinstance(value, dict) and key in data else value
+    out = tmp_path / "out"
+    result = invoke("run", write(tmp_path / "bad.toml", data), "--out", out)
+    assert_one_line_error(result)
+    assert f"error: {field}" in result.stderr or f": {field}" in result.stderr
+    assert not out.exists()
