@@ -16,6 +16,7 @@ import pandas as pd
 
 from analysis.intervals import excludes_zero, mean_interval, paired_interval
 from analysis.outcomes import OUTCOMES, run_outcomes
+from analysis.sweep_report import summarise
 
 RUN_IDENTITY = ["scenario", "mechanism", "budget", "seed_index"]
 """Columns that name one market of a comparison."""
@@ -43,27 +44,19 @@ def seed_outcomes(rounds: pd.DataFrame) -> pd.DataFrame:
 
 def with_intervals(outcomes: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     """Per row (index, in ``order``): each outcome's mean (bare name, as with one seed) and
-    ``<outcome>_mean``, ``<outcome>_ci_low``, ``<outcome>_ci_high``, and ``n_seeds``."""
-    rows = []
-    for row in order:
-        group = outcomes[outcomes["mechanism"] == row]
-        record = {"mechanism": row}
-        for outcome in OUTCOMES:
-            record[outcome] = group[outcome].mean()
-        for outcome in OUTCOMES:
-            mean, low, high, _ = mean_interval(group[outcome])
-            record |= {
-                f"{outcome}_mean": mean,
-                f"{outcome}_ci_low": low,
-                f"{outcome}_ci_high": high,
-            }
-        record["n_seeds"] = group["seed_index"].nunique()
-        rows.append(record)
-    return pd.DataFrame(rows).set_index("mechanism")
+    ``<outcome>_mean``, ``<outcome>_ci_low``, ``<outcome>_ci_high``, and ``n_seeds``
+    (:func:`analysis.sweep_report.summarise`)."""
+    table = summarise(outcomes, ["mechanism"]).set_index("mechanism").reindex(order)
+    bare = pd.DataFrame({outcome: table[f"{outcome}_mean"] for outcome in OUTCOMES})
+    return pd.concat([bare, table.drop(columns="n_seeds"), table[["n_seeds"]]], axis=1)
 
 
 def _by_seed(outcomes: pd.DataFrame, row: str, outcome: str) -> pd.Series:
+    """``row``'s outcome by seed index; ``outcomes`` must hold one market per row and seed
+    (one budget and scenario), or seeds would be paired across budgets."""
     group = outcomes[outcomes["mechanism"] == row]
+    if group["seed_index"].duplicated().any():
+        raise ValueError(f"outcomes: {row} has several markets per seed; select one budget")
     return group.set_index("seed_index")[outcome].sort_index()
 
 
@@ -114,10 +107,14 @@ def frontier(outcomes: pd.DataFrame) -> pd.DataFrame:
 def crossing(spend: np.ndarray, accuracy: np.ndarray, target: float) -> float:
     """Where a curve of points ascending in ``spend`` first reaches ``target``, interpolated
     linearly between the points around the crossing; ``-inf`` when the first point already
-    reaches it (the crossing lies below the budgets run), NaN when no point does."""
-    reached = np.flatnonzero(np.asarray(accuracy) >= target)
-    if reached.size == 0:
+    reaches it (the crossing lies below the budgets run), ``inf`` when no point does, NaN for
+    a curve with an undefined point (a band over one seed)."""
+    accuracy = np.asarray(accuracy, dtype=float)
+    if not np.isfinite(accuracy).all():
         return math.nan
+    reached = np.flatnonzero(accuracy >= target)
+    if reached.size == 0:
+        return math.inf
     i = reached[0]
     if i == 0:
         return -math.inf
@@ -129,7 +126,8 @@ def spend_needed(points: pd.DataFrame, target: float, order: list[str]) -> pd.Da
     """Per row: the spend at which its frontier (:func:`frontier`) reaches reward accuracy
     ``target``, and a 95% interval: the spends at which the upper and the lower edge of the
     frontier's band reach it (inverting a confidence band, as a calibration interval inverts
-    a regression's). ``-inf``: reached below the smallest budget; NaN: not within the largest.
+    a regression's). ``-inf``: reached below the smallest budget; ``inf``: not within the
+    largest; NaN: no band (one seed).
     ``lowest_spend`` and ``highest_spend`` give the range of budgets run."""
     records = []
     for row in order:

@@ -1,9 +1,11 @@
 """The comparison's answer in words, generated from its numbers.
 
-Every claim that two things differ is made only when the 95% paired interval of the
-difference excludes 0; otherwise the text says they are not distinguishable (or that the
-experiment cannot tell, with one seed). Numbers are means over seeds with the half-width of
-their 95% interval (:mod:`analysis.intervals`).
+Every claim that two rows differ in an outcome is made only when the 95% paired interval of
+the difference excludes 0; otherwise the text says they are not distinguishable (or that the
+experiment cannot tell, with one seed). The spend to reach a target is compared more
+cautiously: one row is said to need more only when the two rows' intervals (inverted
+frontier bands, pointwise 95%) do not overlap. Numbers are means over seeds with the
+half-width of their 95% interval (:mod:`analysis.intervals`).
 """
 
 from __future__ import annotations
@@ -11,11 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-
-def _pm(mean: float, low: float, high: float, digits: int = 3) -> str:
-    if not (np.isfinite(low) and np.isfinite(high)):
-        return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f} ± {(high - low) / 2:.{digits}f}"
+from analysis.intervals import with_interval
 
 
 def _names(rows: list[str]) -> str:
@@ -31,7 +29,7 @@ def accuracy_findings(
     intervals cannot tell apart from it (``to_best``: paired differences to the best row)."""
     best = summary["reward_accuracy_mean"].idxmax()
     row = summary.loc[best]
-    reached = _pm(
+    reached = with_interval(
         row["reward_accuracy_mean"], row["reward_accuracy_ci_low"], row["reward_accuracy_ci_high"]
     )
     sentences = [
@@ -49,7 +47,7 @@ def accuracy_findings(
     for _, diff in behind.iterrows():
         sentences.append(
             f"{diff['mechanism']} falls short of it by "
-            f"{_pm(-diff['difference'], -diff['ci_high'], -diff['ci_low'])}."
+            f"{with_interval(-diff['difference'], -diff['ci_high'], -diff['ci_low'])}."
         )
     return sentences
 
@@ -58,8 +56,10 @@ def spend_text(spend: float, lowest: float, highest: float) -> str:
     """A crossing of :func:`analysis.comparison_stats.crossing` in words."""
     if spend == -np.inf:
         return f"<= {lowest:.1f}"
-    if not np.isfinite(spend):
+    if spend == np.inf:
         return f"> {highest:.1f}"
+    if not np.isfinite(spend):
+        return "n/a"
     return f"{spend:.1f}"
 
 
@@ -78,11 +78,12 @@ def spend_findings(needed: pd.DataFrame, baseline: str, best: str, target: float
     intervals do not overlap."""
     parts = [f"{row} {spend_interval_text(r)}" for row, r in needed.iterrows()]
     sentences = [f"Spend needed to reach reward accuracy {target:.3f}: {'; '.join(parts)}."]
-    if baseline != best:
-        mine, theirs = needed.loc[best], needed.loc[baseline]
-        if np.nan_to_num(mine["ci_high"], nan=np.inf) < theirs["ci_low"]:
+    mine, theirs = needed.loc[best], needed.loc[baseline]
+    bands = [mine["ci_low"], mine["ci_high"], theirs["ci_low"], theirs["ci_high"]]
+    if baseline != best and not np.isnan(bands).any():
+        if mine["ci_high"] < theirs["ci_low"]:
             sentences.append(f"{baseline} needs more than {best} to reach it.")
-        elif np.nan_to_num(theirs["ci_high"], nan=np.inf) < mine["ci_low"]:
+        elif theirs["ci_high"] < mine["ci_low"]:
             sentences.append(f"{baseline} needs less than {best} to reach it.")
         else:
             sentences.append(
@@ -95,7 +96,7 @@ def weighting_findings(differences: pd.DataFrame) -> list[str]:
     """QA-DPO against unweighted training (``differences``: weighted row minus its twin)."""
     sentences = []
     for _, diff in differences[differences["outcome"] == "reward_accuracy"].iterrows():
-        change = _pm(diff["difference"], diff["ci_low"], diff["ci_high"])
+        change = with_interval(diff["difference"], diff["ci_low"], diff["ci_high"])
         verdict = (
             "an effect the interval supports"
             if diff["excludes_zero"]
@@ -116,7 +117,7 @@ def shading_findings(
     last = shading[shading["scenario"] == scenario]
     last = last[last["round"] == last["round"].max()]
     parts = [
-        f"{r['mechanism']} {_pm(r['ask_over_cost'], r['ci_low'], r['ci_high'], 2)}"
+        f"{r['mechanism']} {with_interval(r['ask_over_cost'], r['ci_low'], r['ci_high'], 2)}"
         for _, r in last.iterrows()
     ]
     sentences = [
@@ -128,7 +129,7 @@ def shading_findings(
     ):
         rows = effects[(effects["outcome"] == outcome) & effects["excludes_zero"]]
         for _, diff in rows.iterrows():
-            change = _pm(diff["difference"], diff["ci_low"], diff["ci_high"], digits)
+            change = with_interval(diff["difference"], diff["ci_low"], diff["ci_high"], digits)
             sentences.append(
                 f"Under {diff['mechanism']} that changes the buyer's {what} by {change} against "
                 f"the {main} scenario's sellers."

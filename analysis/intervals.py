@@ -46,3 +46,13 @@ def paired_interval(values, baseline) -> tuple[float, float, float, int]:
 def excludes_zero(low: float, high: float) -> bool:
     """Whether an interval lies wholly on one side of 0 (False when undefined)."""
     return bool(np.isfinite(low) and np.isfinite(high) and (low > 0 or high < 0))
+
+
+def with_interval(mean: float, low: float, high: float, digits: int = 3) -> str:
+    """``mean ± half-width`` of a symmetric interval, the mean alone when the interval is
+    undefined, ``n/a`` without a mean."""
+    if not np.isfinite(mean):
+        return "n/a"
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {(high - low) / 2:.{digits}f}"

@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from analysis.intervals import mean_interval, with_interval
 from analysis.outcomes import LABELS
 
 SKILL_BANDS = ("bottom quartile", "second quartile", "third quartile", "top quartile")
@@ -69,8 +70,6 @@ def plot_frontier(points: pd.DataFrame, path: Path) -> Path:
 
 def plot_by_round(rounds: pd.DataFrame, column: str, ylabel: str, title: str, path: Path) -> Path:
     """``column`` by round per row: the mean over seeds with a 95% band."""
-    from analysis.intervals import mean_interval
-
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for row, group in rounds.groupby("mechanism", sort=False):
         stats = [mean_interval(g[column]) for _, g in group.groupby("round")]
@@ -143,15 +142,6 @@ def _save(fig, path: Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
-
-
-def with_interval(mean: float, low: float, high: float, digits: int = 3) -> str:
-    """``mean ± half-width`` (the interval is symmetric), or the mean alone when undefined."""
-    if not np.isfinite(mean):
-        return "n/a"
-    if not (np.isfinite(low) and np.isfinite(high)):
-        return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f} ± {(high - low) / 2:.{digits}f}"
 
 
 DIGITS = {"labels": 0, "cumulative_spend": 2, "seller_surplus": 2, "overpayment": 2}

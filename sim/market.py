@@ -192,6 +192,7 @@ class MarketModel(mesa.Model):
         values = self.buyer.value_per_label(self._valued_quality())
         asks = np.array([a.make_ask() for a in self.sellers])
         budget = self.buyer.round_budget() if buyer_cfg.pacing else self.buyer.remaining_budget
+        budget = max(budget, 0.0)  # spend may overshoot by float rounding (SPEND_TOLERANCE)
         if buyer_cfg.demand_mode == "budget":
             most = most_labels(
                 int(self._traits.capacities.sum()),

@@ -66,13 +66,14 @@ def deal_slots(
     n_items = items_fillable(allocation, (units - n_golden) // labels_per_item, labels_per_item)
     regular_mask = np.zeros(units, dtype=bool)
     taken = np.zeros(allocation.size, dtype=np.int64)
-    wanted = n_items * labels_per_item
+    wanted, dealt = n_items * labels_per_item, 0
     for slot in rng.permutation(units):
-        if taken.sum() == wanted:
+        if dealt == wanted:
             break
         seller = seller_of_slot[slot]
         if taken[seller] < n_items:
             taken[seller] += 1
+            dealt += 1
             regular_mask[slot] = True
     regular = seller_of_slot[regular_mask]
     return LabelSlots(
@@ -181,7 +182,9 @@ def qa_dpo_weights(
     pair of ``votes`` row ``i``, ``b_a`` sums it over this round's labels of that pair for
     the chosen response, ``b_r`` over those for the rejected one. Two agreeing winners give
     their pair more weight than one winner against an equally trusted other (``w = 1``);
-    one label alone gets ``0.5 + sigmoid(b)``.
+    one label alone gets ``0.5 + sigmoid(b)``. Majority voting drops tied items, so after it
+    every pair of a two-label item has two agreeing winners and ``b_r = 0``; a split reaches
+    training only under ``dawid_skene`` aggregation.
     """
     low = np.minimum(regular["left"].to_numpy(), regular["right"].to_numpy())
     high = np.maximum(regular["left"].to_numpy(), regular["right"].to_numpy())

@@ -178,6 +178,8 @@ def comparison_content(plan: RunPlan, results: dict[str, pd.DataFrame], wall: fl
     shading = None
     if plan.scenarios:
         annotators = results["annotators"][results["annotators"]["budget"] == base_budget]
+        shaded = {row for scenario in plan.scenarios.values() for row in scenario.rows}
+        annotators = annotators[annotators["mechanism"].isin(shaded)]  # and their main runs
         shading = stats.shading_by_round(annotators)
         effects = pd.concat(
             [

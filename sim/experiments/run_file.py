@@ -53,6 +53,8 @@ from sim.experiments.seeding import spawned_seeds
 MAIN_SCENARIO = "main"
 """The scenario of the file as written (scenario tables add others)."""
 DEFAULT_BASELINE = "posted_price"
+MAX_MARKETS = 10_000
+"""A run file planning more markets is almost always a typo in ``seeds`` or ``budgets``."""
 
 
 class RunOptions(_Section):
@@ -116,6 +118,13 @@ class RunPlan:
         return tuple(sorted({*self.options.budgets, self.base.buyer.budget}))
 
     @property
+    def n_markets(self) -> int:
+        """Markets planned, counted without building them."""
+        cells = len(self.rows) * len(self.budgets)
+        cells += sum(len(scenario.rows) for scenario in self.scenarios.values())
+        return cells * self.options.seeds
+
+    @property
     def baseline(self) -> str:
         if self.options.baseline is not None:
             return self.options.baseline
@@ -134,7 +143,7 @@ class RunPlan:
         for scenario, row, budget in cells:
             config = self.config(row, scenario, budget)
             for index, seed in enumerate(self.seeds):
-                key = f"{scenario}/{row}/{budget:g}/{index}"
+                key = f"{scenario}/{row}/budget {self.budgets.index(budget)}/seed {index}"
                 seeded = config.model_copy(update={"seed": seed})
                 planned.append(PlannedRun(key, row, scenario, budget, index, seeded))
         return planned
@@ -206,11 +215,21 @@ def load_run_file(path: str | Path, fast: bool = False) -> RunPlan:
         rows = _section_tables("compare", compare, folder)
     scenarios = {}
     for name, table in _named_tables("scenarios", scenario_tables).items():
+        if name == MAIN_SCENARIO:
+            raise ConfigError(
+                f"scenarios.{name}: '{name}' names the file as written; pick another name"
+            )
         table = dict(table)
         listed = table.pop("rows", list(rows))
-        if not isinstance(listed, list) or not set(listed) <= set(rows) or not listed:
+        if (
+            not isinstance(listed, list)
+            or not listed
+            or any(not isinstance(row, str) or row not in rows for row in listed)
+            or len(set(listed)) != len(listed)
+        ):
             raise ConfigError(
-                f"scenarios.{name}.rows: expected a list of compare rows, some of {list(rows)}"
+                f"scenarios.{name}.rows: expected a list of distinct compare rows, some of "
+                f"{list(rows)}"
             )
         overrides = _section_tables(f"scenarios.{name}", {"": table}, folder)[""]
         scenarios[name] = Scenario(overrides, tuple(listed))
@@ -219,11 +238,21 @@ def load_run_file(path: str | Path, fast: bool = False) -> RunPlan:
         raise ConfigError(
             f"baseline: {plan.options.baseline!r} is not a row; use one of {list(rows)}"
         )
+    if plan.n_markets > MAX_MARKETS:
+        raise ConfigError(
+            f"seeds: the file plans {plan.n_markets:,} markets, above {MAX_MARKETS:,}; lower "
+            "seeds or list fewer budgets, rows or scenario rows"
+        )
     for name in rows:
         _checked(f"compare.{name}", plan, name, MAIN_SCENARIO, max(plan.budgets))
     for name, scenario in scenarios.items():
         for row in scenario.rows:
             _checked(f"scenarios.{name}", plan, row, name, None)
+    if (quick or quick_options) and not fast:  # what --fast runs is checked now, not later
+        try:
+            load_run_file(path, fast=True)
+        except ConfigError as exc:
+            raise ConfigError(f"fast: {exc}") from None
     return plan
 
 

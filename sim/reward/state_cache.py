@@ -11,8 +11,8 @@ restores the same pretrained weights. :class:`StateCache` keeps one tensor per t
 - ``trainable_layers=0``, head mode (:class:`PooledEmbeddings`): the pooled last hidden state,
   ``[d]``.
 
-The key is the (prompt, response) text pair alone: one cache belongs to one model, whose
-backbone, ``max_length`` (truncation), split point and precision are fixed. Values are stored
+The key is the (prompt, response) text pair alone: a :class:`StateCache` belongs to one model,
+whose backbone, ``max_length`` (truncation), split point and precision are fixed. Values are stored
 in ``cache_dtype`` (float32 is exact; bfloat16 halves the memory and rounds each value to 8
 significant bits) and handed out as float32. The bound, ``cache_mb`` MiB over the stored
 tensors' bytes, is kept by evicting the least recently used texts.
@@ -116,7 +116,8 @@ class StateCache:
         return [found[key].float() for key in keys]
 
     def info(self: StateCache | None) -> dict[str, float]:
-        """``texts`` held, ``mb`` and ``peak_mb`` (MiB of stored tensors), ``computed`` and
+        """``texts`` held, ``mb`` and ``peak_mb`` (MiB of stored tensors), ``computed`` (texts
+        this cache had to fetch: computed, or taken from the process's shared store) and
         ``evicted`` texts so far; all zero for no cache (None)."""
         if self is None:
             return {"texts": 0, "mb": 0.0, "peak_mb": 0.0, "computed": 0, "evicted": 0}

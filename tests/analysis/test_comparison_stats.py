@@ -51,7 +51,8 @@ def test_crossing_interpolates_and_marks_both_ends():
     spend, accuracy = np.array([10.0, 20.0, 40.0]), np.array([0.6, 0.7, 0.8])
     assert stats.crossing(spend, accuracy, 0.75) == pytest.approx(30.0)
     assert stats.crossing(spend, accuracy, 0.55) == -math.inf
-    assert math.isnan(stats.crossing(spend, accuracy, 0.9))
+    assert stats.crossing(spend, accuracy, 0.9) == math.inf
+    assert math.isnan(stats.crossing(spend, np.array([0.6, np.nan, 0.8]), 0.7))  # no band
     # The first crossing of a curve that dips is the one reported.
     dips = np.array([0.6, 0.72, 0.7])
     assert stats.crossing(spend, dips, 0.71) == pytest.approx(10 + 10 * 11 / 12)
@@ -64,6 +65,11 @@ def test_spend_needed_inverts_the_mean_frontier_and_its_band():
     assert needed.loc["a", "spend"] == pytest.approx(15.0)
     assert needed.loc["a", "ci_low"] < 15.0 < needed.loc["a", "ci_high"]
     assert needed.loc["b", "spend"] < needed.loc["a", "spend"]
+
+
+def test_pairing_across_budgets_is_refused():
+    with pytest.raises(ValueError, match="several markets per seed"):
+        stats.paired_differences(_outcomes(), "a", ["a", "b"])
 
 
 def test_shading_is_the_mean_ask_over_cost_by_round():
