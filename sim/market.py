@@ -12,10 +12,10 @@ A round:
    ``buyer.demand_mode = "fixed"`` (default) asks for ``demand_per_round`` labels;
    ``"budget"`` buys as many as the round's budget buys under the mechanism
    (:mod:`sim.budget_clearing`), so a mechanism that pays less buys more.
-   A mechanism that does not declare ``budget_feasible`` cannot be trusted with the
-   budget, so it runs wrapped in ``mechanisms.budget_capped.BudgetCapped``: offered values
-   are scaled so that no clearing can exceed the round's budget, the ranking of annotators
-   by value is kept and truthfulness is untouched. Welfare and buyer utility are always
+   In fixed mode, a mechanism that does not declare ``budget_feasible`` cannot be trusted
+   with the budget, so it runs wrapped in ``mechanisms.budget_capped.BudgetCapped``:
+   offered values are scaled so that no clearing can exceed the round's budget, the ranking
+   of annotators by value is kept and truthfulness is untouched. Welfare and buyer utility are always
    measured at the unscaled values.
 3. Bought labels are dealt out (``sim.round.deal_slots``): a ``golden_rate`` share
    to golden items whose answer the buyer knows, the rest to items picked at random or
