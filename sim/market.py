@@ -15,8 +15,8 @@ A round:
    In fixed mode, a mechanism that does not declare ``budget_feasible`` cannot be trusted
    with the budget, so it runs wrapped in ``mechanisms.budget_capped.BudgetCapped``:
    offered values are scaled so that no clearing can exceed the round's budget, the ranking
-   of annotators by value is kept and truthfulness is untouched. Welfare and buyer utility are always
-   measured at the unscaled values.
+   of annotators by value is kept and truthfulness is untouched. Welfare and buyer utility
+   are always measured at the unscaled values.
 3. Bought labels are dealt out (``sim.round.deal_slots``): a ``golden_rate`` share
    to golden items whose answer the buyer knows, the rest to items picked at random or
    by the reward model's uncertainty (smallest ``|r(left) - r(right)|``).
