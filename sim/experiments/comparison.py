@@ -118,7 +118,7 @@ def write_comparison(
     started = time.perf_counter()
     results = run_comparison(plan, workers, progress)
     wall = time.perf_counter() - started
-    content = comparison_content(plan, results, wall)
+    content = comparison_content(plan, results)
     with staged_dir(out, overwrite=overwrite) as staging:
         (staging / "results").mkdir()
         write_tables(results, staging / "results")
@@ -144,7 +144,7 @@ def write_comparison(
     return content["printed"]
 
 
-def comparison_content(plan: RunPlan, results: dict[str, pd.DataFrame], wall: float) -> dict:
+def comparison_content(plan: RunPlan, results: dict[str, pd.DataFrame]) -> dict:
     """Every table and sentence of the report, from the results."""
     order, base_budget = list(plan.rows), plan.base.buyer.budget
     outcomes = stats.seed_outcomes(results["rounds"])
@@ -221,6 +221,10 @@ def _difference_cell(diff: pd.Series) -> str:
     return f"{text} *" if diff["excludes_zero"] else text
 
 
+def _figure_section(heading: str, caption: str, path: Path) -> list[Block]:
+    return [Block("heading", heading), Block("figure", caption, path=path)]
+
+
 def report_blocks(plan: RunPlan, content: dict, figures: Path, wall: float) -> list[Block]:
     """The report's content, in order (rendered as Markdown and as HTML)."""
     base = plan.base
@@ -235,7 +239,7 @@ def report_blocks(plan: RunPlan, content: dict, figures: Path, wall: float) -> l
         f"row), {base.population.n_annotators} annotators, total budget {budget:g} over "
         f"{base.buyer.rounds} rounds (demand mode {base.buyer.demand_mode}), reward model "
         f"{base.reward_model.backbone} ({base.reward_model.mode}, trainable layers "
-        f"{base.reward_model.trainable_layers}); {len(plan.runs())} markets, wall time "
+        f"{base.reward_model.trainable_layers}); {plan.n_markets} markets, wall time "
         f"{wall:.0f} s. Intervals are 95% Student-t intervals over seeds; differences are "
         "paired by seed (analysis.intervals)."
     )
@@ -263,11 +267,10 @@ def report_blocks(plan: RunPlan, content: dict, figures: Path, wall: float) -> l
             index=needed.index,
         )
         blocks += [
-            Block("heading", "Cost-efficiency frontier"),
-            Block(
-                "figure",
+            *_figure_section(
+                "Cost-efficiency frontier",
                 "Final reward accuracy against total spend",
-                path=plot_frontier(content["points"], figures / "frontier.png"),
+                plot_frontier(content["points"], figures / "frontier.png"),
             ),
             Block("table", table=reach),
             Block(
@@ -280,54 +283,35 @@ def report_blocks(plan: RunPlan, content: dict, figures: Path, wall: float) -> l
             ),
         ]
     if content["shading"] is not None:
-        blocks += [
-            Block("heading", "Strategic sellers"),
-            Block(
-                "figure",
-                "Mean ask / cost by round",
-                path=plot_shading(content["shading"], figures / "shading.png"),
-            ),
-        ]
-    blocks += [
-        Block("heading", "Reward accuracy by round"),
-        Block(
-            "figure",
-            "Reward accuracy by round (mean over seeds, 95% bands)",
-            path=plot_by_round(
-                main_rounds,
-                "reward_accuracy",
-                "reward accuracy on held-out gold pairs",
-                "Reward accuracy by round",
-                figures / "accuracy_by_round.png",
-            ),
+        shading = plot_shading(content["shading"], figures / "shading.png")
+        blocks += _figure_section("Strategic sellers", "Mean ask / cost by round", shading)
+    by_round = (  # column, heading, y label, figure file
+        (
+            "reward_accuracy",
+            "Reward accuracy",
+            "reward accuracy on held-out gold pairs",
+            "accuracy_by_round",
         ),
-        Block("heading", "Purchased-label accuracy"),
-        Block(
-            "figure",
-            "Purchased-label accuracy by round",
-            path=plot_by_round(
-                main_rounds,
-                "label_accuracy",
-                "share of purchased labels agreeing with gold",
-                "Purchased-label accuracy by round",
-                figures / "label_accuracy.png",
-            ),
+        (
+            "label_accuracy",
+            "Purchased-label accuracy",
+            "share of purchased labels agreeing with gold",
+            "label_accuracy",
         ),
-        Block("heading", "Spend by annotator skill quartile"),
-        Block(
-            "figure",
-            "Spend by annotator skill quartile",
-            path=plot_spend_by_skill(
-                spend_by_skill_band(main_annotators), figures / "spend_by_skill.png"
-            ),
-        ),
-        Block("heading", "Seller surplus and overpayment"),
-        Block(
-            "figure",
-            "Seller surplus and overpayment",
-            path=plot_surplus_and_overpayment(
-                content["summary"], figures / "surplus_overpayment.png"
-            ),
-        ),
-    ]
+    )
+    for column, heading, ylabel, name in by_round:
+        title = f"{heading} by round"
+        path = plot_by_round(main_rounds, column, ylabel, title, figures / f"{name}.png")
+        blocks += _figure_section(heading, f"{title} (mean over seeds, 95% bands)", path)
+    bands = spend_by_skill_band(main_annotators)
+    blocks += _figure_section(
+        "Spend by annotator skill quartile",
+        "Spend by annotator skill quartile",
+        plot_spend_by_skill(bands, figures / "spend_by_skill.png"),
+    )
+    blocks += _figure_section(
+        "Seller surplus and overpayment",
+        "Seller surplus and overpayment",
+        plot_surplus_and_overpayment(content["summary"], figures / "surplus_overpayment.png"),
+    )
     return blocks
