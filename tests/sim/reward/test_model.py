@@ -311,8 +311,10 @@ def test_smollm2_gguf_dpo_starts_at_zero_reward_and_trains(corpus):
         backbone="smollm2", objective="dpo", epochs=1, batch_size=4, max_length=64, progress=False
     )
     prompts, texts = list(pairs["prompt"]), list(pairs["chosen"])
-    # The implicit reward beta * (log pi - log pi_ref) is zero while pi is the reference.
-    np.testing.assert_array_equal(model.score(prompts, texts), np.zeros(len(texts)))
+    # The implicit reward beta * (log pi - log pi_ref) is zero while pi is the reference, up to
+    # float rounding: two passes through equal weights in separate tensors can round apart
+    # (seen at 2.6e-4 in one CI run among many exact ones), far below a trained reward.
+    np.testing.assert_allclose(model.score(prompts, texts), np.zeros(len(texts)), atol=1e-3)
     model.fit(pairs)
     after = model.score(prompts, texts)
     assert np.all(np.isfinite(after)) and np.any(after != 0)
