@@ -38,14 +38,17 @@ LEVELS: dict[str, dict[str, float]] = {
 
 JITTER = 0.04
 RESPONSES_PER_PROMPT = 6
-FACT_STRIDE = 2
-"""Every second fact of each topic's table is asked (139 of 274). The number of facts sets how
+FACT_STRIDE = 4
+"""Every fourth fact of each topic's table is asked (72 of 274). The number of facts sets how
 many labels it takes to learn them: a label teaches about the facts of its pair, so with F
 facts n labels show each about n / F times. ``bench/bench_sensitivity.py`` measured the market's
-reward model on gold labels (seed 0, whole test split, chunks of 100 to 3,200 labels): with
-all 274 facts asked 3 ways the curve rose only 7.9 points from 100 to 3,200 labels and
-reached 0.839 on every train pair; with 139 facts asked 6 ways (same number of pairs) it rose
-18.2 points and reached 0.892 (over 3 seeds with a first chunk of 50: +13.4 and 0.888)."""
+reward model on gold labels (whole test split, chunks of 50 to 3,200 labels): with all 274
+facts asked 3 ways the curve rose only 7.9 points from 100 to 3,200 labels (seed 0) and reached
+0.839 on every train pair; with 139 facts asked 6 ways it rose 13.4 +- 0.7 points (3 seeds),
+flat from 100 to 800 labels because the style attributes are learned from the first hundred
+and the facts mostly after 800; with 92 facts asked 9 ways, +16.9 +- 0.6 with 100 -> 200 adding
+1.2 points; with 72 facts asked 12 ways (every prompt count about the same), +20.3 +- 1.0 and
+each doubling from 100 to 3,200 at least 1.7 points: the corpus adopted."""
 CONFIDENCE_LEVELS: tuple[str, ...] = ("confident", "neutral", "hedged")
 """Wording of a stated answer, drawn uniformly and independently of every attribute."""
 
@@ -65,10 +68,10 @@ _MOST_FILLER = 3
 def builtin_corpus(seed: int = 0) -> Corpus:
     """The embedded comparison corpus.
 
-    139 facts over 9 topics (geography, chemistry, arithmetic, units, literature, history,
+    72 facts over 9 topics (geography, chemistry, arithmetic, units, literature, history,
     biology, languages, programming; every ``FACT_STRIDE``-th fact of the tables in
-    :mod:`sim.corpus.facts`), each asked in 6 ways (3 phrasings x 2 :data:`PROMPT_FRAMES`): 834
-    prompts, so the same fact recurs across prompts and a reward model can learn from train
+    :mod:`sim.corpus.facts`), each asked in 12 ways (3 phrasings x 4 :data:`PROMPT_FRAMES`):
+    864 prompts, so the same fact recurs across prompts and a reward model can learn from train
     labels which answer is right and use it on unseen test prompts. Each prompt gets
     ``RESPONSES_PER_PROMPT`` = 6 responses of distinct kinds, drawn without replacement from the
     60 kinds = 5 contents x 2 harmlessness x 2 concision x 3 tone levels, where a content is
@@ -78,9 +81,9 @@ def builtin_corpus(seed: int = 0) -> Corpus:
     or with a hedge (:data:`CONFIDENCE_LEVELS`, independent of the attributes). A response's
     scores are its levels' values in :data:`LEVELS` plus uniform jitter in ``[-JITTER,
     JITTER]``, so exact utility ties have probability zero. All pairs of responses to a prompt
-    are formed (15 per prompt, 12,510 in all), each shown in a random order; ``TEST_FRACTION``
+    are formed (15 per prompt, 12,960 in all), each shown in a random order; ``TEST_FRACTION``
     of the prompts of each topic form the test split. Train and test share no prompt; a test
-    prompt's fact is almost always asked in a train prompt too (unless all of its 6 asks were
+    prompt's fact is almost always asked in a train prompt too (unless all of its 12 asks were
     drawn for the test split).
 
     The seed changes which kinds each prompt gets, phrase choices and positions, jitter,

@@ -223,7 +223,7 @@ def test_every_fact_is_asked_in_several_prompts_and_test_facts_recur_in_train(co
     train_facts = {fact_of[p] for p in corpus.pairs("train")["prompt_id"].unique()}
     test_prompts = corpus.pairs("test")["prompt_id"].unique()
     seen = np.mean([fact_of[p] in train_facts for p in test_prompts])
-    # All asks of a fact fall in the test split with probability about 0.2**5 given one does.
+    # All asks of a fact fall in the test split with probability about 0.2**11 given one does.
     assert seen > 0.99, seen
 
 
@@ -236,10 +236,10 @@ def _positions(phrases, text):
 @pytest.mark.parametrize(
     "phrases, least",
     [
-        (UNSAFE_ADVICE, 12),
-        (FILLER, 12),
-        (POLITE_OPENERS + POLITE_CLOSERS, 14),
-        (RUDE_OPENERS + RUDE_CLOSERS, 14),
+        (UNSAFE_ADVICE, 36),
+        (FILLER, 32),
+        (POLITE_OPENERS + POLITE_CLOSERS, 40),
+        (RUDE_OPENERS + RUDE_CLOSERS, 40),
         (CONFIDENT_PHRASES, 5),
         (HEDGED_PHRASES, 5),
     ],
@@ -254,6 +254,26 @@ def test_each_level_has_many_surface_forms_in_varied_places(responses, phrases, 
     places = [_positions(phrases, text) for text in responses["text"]]
     places = np.array([place for place in places if place is not None])
     assert (places == 0).mean() > 0.1 and (places > 0.5).mean() > 0.1
+
+
+def test_no_phrase_holds_another_so_phrase_counts_are_exact():
+    """The level tests here and ``sim.corpus.features`` count phrases inside texts: a phrase
+    that contained another would be counted twice, or mark two levels at once."""
+    pools = (
+        NON_ANSWERS,
+        UNSAFE_ADVICE,
+        FILLER,
+        POLITE_OPENERS,
+        POLITE_CLOSERS,
+        RUDE_OPENERS,
+        RUDE_CLOSERS,
+        CONFIDENT_PHRASES,
+        HEDGED_PHRASES,
+    )
+    phrases = [phrase for pool in pools for phrase in pool]
+    assert len(set(phrases)) == len(phrases)
+    nested = [(a, b) for a, b in itertools.permutations(phrases, 2) if a in b]
+    assert not nested, nested
 
 
 def test_response_lengths_vary_within_each_kind(responses):

@@ -54,7 +54,7 @@ def gold_pairs(corpus, split, n, seed):
 
 @pytest.fixture(scope="module")
 def test_pairs(corpus):
-    """Every held-out pair (2,490 pairs, but only 996 distinct responses to score)."""
+    """Every held-out pair (2,565 pairs, but only 1,026 distinct responses to score)."""
     pairs = corpus.pairs("test")
     return to_trl(labels_from(corpus, pairs, 0.0, seed=1), corpus)
 
@@ -85,7 +85,7 @@ def test_finetune_on_200_gold_pairs_lifts_heldout_accuracy_and_moves_every_weigh
     model.fit(train)
     after = model.accuracy(test)
     # A random head ranks pairs near chance (pairs share responses, so the spread exceeds
-    # the binomial SE of 0.01 over 2,490 pairs); measured 0.43 before and 0.82 after on the
+    # the binomial SE of 0.01 over 2,565 pairs); measured 0.43 before and 0.82 after on the
     # corpus before its rework (the test passes on the new one; not re-measured).
     assert abs(before - 0.5) < 0.1
     assert after >= 0.75
@@ -156,7 +156,7 @@ def test_spammer_labels_hurt_and_weights_undo_the_harm(corpus, test_pairs):
     clean_accuracy = accuracy(clean)
     noisy_accuracy = accuracy(noisy)
     weighted_accuracy = accuracy(noisy, weights=careful_only)
-    # 2,490 test pairs: a gap of 0.05 is several standard errors of one accuracy.
+    # 2,565 test pairs: a gap of 0.05 is several standard errors of one accuracy.
     assert clean_accuracy - noisy_accuracy >= 0.05
     assert weighted_accuracy - noisy_accuracy >= 0.03
 
