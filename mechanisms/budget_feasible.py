@@ -60,6 +60,12 @@ class BudgetFeasible:
           the single most valuable item, which his constant approximation ratio
           needs, is left out, so the mechanism is truthful and budget feasible but
           carries no approximation guarantee.
+        - Values are divided by the largest one first (every formula above is unchanged
+          by scaling values, and the scale depends on no ask). Without that, a seller
+          whose value is near the smallest float has ``c / v`` overflow to ``inf`` and
+          is never bought although ``c <= B v / V`` may hold; after it, the only
+          ratios that overflow belong to items that cannot pass behind the most
+          valuable one.
         - No randomness: ``rng`` is unused.
     """
 
@@ -81,9 +87,10 @@ class BudgetFeasible:
                 "or use a mechanism that ignores budgets (e.g. vcg)"
             )
         budget = market.budget
-        values = market.values
-        valued = values > 0
-        ratio = np.divide(asks, values, out=np.full(asks.shape, np.inf), where=valued)
+        valued = market.values > 0
+        values = market.values / market.values.max() if valued.any() else market.values
+        with np.errstate(over="ignore"):  # an overflow to inf cannot pass (see Choices)
+            ratio = np.divide(asks, values, out=np.full(asks.shape, np.inf), where=valued)
         queue = SupplyQueue(ratio, market.capacities, valued)
         queued_ratio = ratio[queue.sellers]
         queued_value = values[queue.sellers]

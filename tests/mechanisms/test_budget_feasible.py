@@ -109,3 +109,13 @@ def test_a_tiny_value_does_not_overflow_the_budget_share():
     outcome = get_mechanism("budget_feasible").run(np.array([0.0]), market, None)
     assert outcome.units == 2
     assert np.isfinite(outcome.payments).all() and outcome.spend == pytest.approx(15.625)
+
+
+def test_a_tiny_value_does_not_overflow_the_cost_per_value():
+    """Found by the property suite: c / v overflowed to inf for v near the smallest float,
+    so a truthful seller whose cost fits the whole budget was not bought (and lowering its
+    ask by a hair got it bought at the budget)."""
+    market = Market(np.array([2.2250738585072014e-308]), np.array([1]), budget=4.0625)
+    truthful = BudgetFeasible().run(np.array([4.0]), market, RNG)
+    assert truthful.units == 1
+    assert truthful.payments[0] == pytest.approx(4.0625)
