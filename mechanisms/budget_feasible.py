@@ -111,7 +111,9 @@ class BudgetFeasible:
             return Outcome.empty(market.n_sellers)
         next_position = queue.position_of_unit(bought + 1)
         next_ratio = np.inf if next_position is None else queued_ratio[next_position]
-        if next_ratio * bought_value <= budget:  # price per value min(next_ratio, B / V)
+        with np.errstate(over="ignore"):  # inf: the budget binds
+            next_ratio_fits = next_ratio * bought_value <= budget
+        if next_ratio_fits:  # price per value min(next_ratio, B / V)
             paid = taken * queued_value * next_ratio
         else:  # the budget binds: shares of it, so that B / V cannot overflow for tiny values
             paid = budget * (taken * queued_value / bought_value)
