@@ -27,7 +27,8 @@ your own ``prompt, chosen, rejected`` file (gold is the recorded choice; ``biase
 longer answer with the strength that gives the same accuracy).
 
 Run: ``python bench/bench_sensitivity.py [--write]`` (about 36 minutes on 2 cores);
-``--quick`` checks the whole run on a few pairs.
+``--quick`` checks the whole run on a few pairs. ``--write`` replaces this benchmark's section
+of ``bench/RESULTS.md``; with ``--data FILE``, the section of that file's name.
 """
 
 from __future__ import annotations
@@ -355,7 +356,8 @@ def main() -> None:
     body = report(runs, args, time.perf_counter() - start, name)
     print(body)
     if args.write and not args.quick:
-        write_section(SECTION, body)
+        title = SECTION if args.data is None else f"{SECTION[:-1]} --data {args.data.name})"
+        write_section(title, body)
 
 
 if __name__ == "__main__":
