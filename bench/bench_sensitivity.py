@@ -265,10 +265,14 @@ def report(runs: list[dict], args, seconds: float, data_name: str) -> str:
     ]
     if "biased" in columns and not biased_comparable(runs):
         reached = np.mean([run["label_accuracy"]["biased"] for run in runs])
+        why = (
+            "even a judge that always prefers the longer answer agrees with gold that often here"
+            if reached > first["biased_target"]
+            else "on these few pairs the accuracy jumps past the target as the bias grows"
+        )
         lines.append(
-            f"- the biased labels are {reached:.3f} right, not {first['biased_target']:.3f}: even "
-            "a judge that always prefers the longer answer agrees with gold that often here, so "
-            "the biased column is not of the flipped column's accuracy"
+            f"- the biased labels are {reached:.3f} right, not {first['biased_target']:.3f}: "
+            f"{why}, so the biased column is not of the flipped column's accuracy"
         )
     lines += targets(runs, sizes)
     return "\n".join(lines)
