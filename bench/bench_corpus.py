@@ -67,7 +67,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = exported_file(Path(folder))
         loaded = [timed(lambda seed=seed: load_preferences(path, seed=seed)) for seed in seeds]
-    pairs = len(builtin_corpus(0).pairs("train")) + len(builtin_corpus(0).pairs("test"))
+    pairs = sum(len(builtin_corpus(0).pairs(split)) for split in ("train", "test"))
     slowest = max(wall for wall, _ in generated)
     body = "\n".join(
         [

@@ -210,7 +210,6 @@ def run_seed(corpus, seed: int, args, bar) -> dict:
         "curves": curves,
         "label_accuracy": label_accuracy,
         "strength": strength,
-        "biased_target": 1.0 - args.flip_share,
         "sizes": sizes,
         "train_pairs": len(train),
         "test_pairs": len(test),
@@ -263,31 +262,30 @@ def report(runs: list[dict], args, seconds: float, data_name: str) -> str:
         f"- one evaluation's standard error at accuracy {a:.2f}: "
         f"{np.sqrt(a * (1 - a) / first['test_pairs']):.4f}",
     ]
-    if "biased" in columns and not biased_comparable(runs):
+    target = 1.0 - args.flip_share
+    if "biased" in columns and not biased_comparable(runs, target):
         reached = np.mean([run["label_accuracy"]["biased"] for run in runs])
         why = (
             "even a judge that always prefers the longer answer agrees with gold that often here"
-            if reached > first["biased_target"]
-            else "on these few pairs the accuracy jumps past the target as the bias grows"
+            if any(run["strength"] >= BIAS_STRENGTH_CAP for run in runs)
+            else "the accuracy jumps past the target as the bias grows, as it does on few pairs"
         )
         lines.append(
-            f"- the biased labels are {reached:.3f} right, not {first['biased_target']:.3f}: "
+            f"- the biased labels are {reached:.3f} right, not {target:.3f}: "
             f"{why}, so the biased column is not of the flipped column's accuracy"
         )
-    lines += targets(runs, sizes)
+    lines += targets(runs, sizes, target)
     return "\n".join(lines)
 
 
-def biased_comparable(runs: list[dict]) -> bool:
-    """Whether every seed's biased labels are as accurate as the flipped ones should be."""
-    return all(
-        abs(run["label_accuracy"]["biased"] - run["biased_target"]) <= BIAS_TOLERANCE
-        for run in runs
-    )
+def biased_comparable(runs: list[dict], target: float) -> bool:
+    """Whether every seed's biased labels are ``target`` accurate, as the flipped ones are."""
+    return all(abs(run["label_accuracy"]["biased"] - target) <= BIAS_TOLERANCE for run in runs)
 
 
-def targets(runs: list[dict], sizes: list[int]) -> list[str]:
-    """The issue's targets, each with the figures behind it."""
+def targets(runs: list[dict], sizes: list[int], biased_target: float) -> list[str]:
+    """The issue's targets, each with the figures behind it; ``biased_target`` is the label
+    accuracy the biased labels should share with the flipped ones."""
     at = {n: i + 1 for i, n in enumerate(sizes)}
     gold = np.array([run["curves"]["gold"] for run in runs])
     lines = ["", "Targets:"]
@@ -329,7 +327,7 @@ def targets(runs: list[dict], sizes: list[int]) -> list[str]:
             f"{100 * flip_cost[1]:.1f} ({'met' if flip_cost[0] >= 0.04 else 'NOT met'})"
         )
         verdict = "met" if bias_extra[0] > 0 else "NOT met"
-        if not biased_comparable(runs):
+        if not biased_comparable(runs, biased_target):
             verdict = "not comparable: the biased labels miss the flipped labels' accuracy"
         lines.append(
             f"- at 400, biased labels cost more than flips: {100 * bias_extra[0]:+.1f} ± "
