@@ -210,7 +210,12 @@ class RewardModelConfig(_Section):
         _REWARD.torch_threads, ge=1, description="None: a default for this machine"
     )
     precision: Literal[PRECISIONS] = Field(
-        _REWARD.precision, description="'bf16': forward passes under bfloat16 autocast"
+        _REWARD.precision,
+        description="'bf16': forward passes under bfloat16 autocast; 'auto': bf16 on a GPU",
+    )
+    device: str = Field(
+        _REWARD.device,
+        description="'auto' (a GPU when torch sees one, else the CPU), 'cpu', 'cuda', 'cuda:N'",
     )
     cache_mb: float = Field(
         _REWARD.cache_mb, gt=0, description="memory bound of the frozen-state cache, MiB"
@@ -438,10 +443,14 @@ def _mechanism_params(params: dict[str, Any]) -> dict[str, Any]:
 @functools.cache
 def _check_reward_model(section: RewardModelConfig) -> None:
     """What ``RewardModel`` itself refuses (e.g. ``max_length`` beyond the backbone's
-    positions), named as a config field; cached, as reading a backbone's config can be slow."""
+    positions), named as a config field; cached, as reading a backbone's config can be slow.
+
+    ``device`` is checked as a name here: a config may be written for another machine (a
+    Dask worker with a GPU); whoever runs it checks that the device exists
+    (:func:`sim.experiments.devices.check_devices`)."""
     settings = section.model_dump(exclude={"eval_pairs"})
     try:
-        check_settings(**settings)
+        check_settings(device_here=False, **settings)
     except SettingError as exc:
         raise ConfigError(f"reward_model.{exc.field}: {exc.problem}") from None
 

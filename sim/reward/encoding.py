@@ -58,7 +58,8 @@ class Tokens:
 
 
 class TextEncoder:
-    """A backbone's tokenizer with a cache of token ids, and the forward pass over texts.
+    """A backbone's tokenizer with a cache of token ids, and the forward pass over texts; the
+    padded inputs it makes are on ``device``.
 
     Raises
     ------
@@ -66,7 +67,9 @@ class TextEncoder:
         (field ``backbone``) When the tokenizer in ``source`` cannot be loaded.
     """
 
-    def __init__(self, source: BackboneSource, max_length: int, causal: bool) -> None:
+    def __init__(
+        self, source: BackboneSource, max_length: int, causal: bool, device: str = "cpu"
+    ) -> None:
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(
                 source.path, **source.from_pretrained_kwargs()
@@ -81,6 +84,7 @@ class TextEncoder:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.max_length = max_length
         self.causal = causal
+        self.device = torch.device(device)
         self._tokens: dict[TextKey, Tokens] = {}
 
     def tokens(self, key: TextKey) -> Tokens:
@@ -127,21 +131,22 @@ class TextEncoder:
             yield ordered[start : start + batch_size]
 
     def padded(self, keys: list[TextKey]) -> dict[str, torch.Tensor]:
-        """Right-padded model inputs, as long as the longest of ``keys`` (dynamic padding)."""
+        """Right-padded model inputs on ``device``, as long as the longest of ``keys``
+        (dynamic padding); built on the host and copied over once per tensor."""
         tokens = [self._tokens[key] for key in keys]
         width = max(len(t.ids) for t in tokens)
-        input_ids = torch.full((len(keys), width), self.tokenizer.pad_token_id)
-        attention_mask = torch.zeros((len(keys), width), dtype=torch.long)
-        type_ids = None if tokens[0].type_ids is None else torch.zeros_like(input_ids)
+        input_ids = np.full((len(keys), width), self.tokenizer.pad_token_id, dtype=np.int64)
+        attention_mask = np.zeros((len(keys), width), dtype=np.int64)
+        type_ids = None if tokens[0].type_ids is None else np.zeros_like(input_ids)
         for i, t in enumerate(tokens):
-            input_ids[i, : len(t.ids)] = torch.tensor(t.ids)
+            input_ids[i, : len(t.ids)] = t.ids
             attention_mask[i, : len(t.ids)] = 1
             if type_ids is not None:
-                type_ids[i, : len(t.ids)] = torch.tensor(t.type_ids)
+                type_ids[i, : len(t.ids)] = t.type_ids
         inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
         if type_ids is not None:
             inputs["token_type_ids"] = type_ids
-        return inputs
+        return {name: torch.from_numpy(array).to(self.device) for name, array in inputs.items()}
 
     def hidden_states(
         self, model: torch.nn.Module, keys: list[TextKey], frozen: FrozenLower | None = None
@@ -169,20 +174,19 @@ class TextEncoder:
         mask = inputs["attention_mask"]
         if self.causal:
             last = mask.sum(dim=1) - 1
-            return hidden[torch.arange(len(keys)), last]
+            return hidden[torch.arange(len(keys), device=hidden.device), last]
         weights = mask.unsqueeze(-1).to(hidden.dtype)
         return (hidden * weights).sum(dim=1) / weights.sum(dim=1)
 
 
 def padded_states(states: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
     """Unpadded ``[tokens_i, d]`` states right-padded with zeros into a float32
-    ``[texts, tokens, d]``, with the attention mask (1 on each text's tokens)."""
-    width = max(len(state) for state in states)
-    hidden = torch.zeros(len(states), width, states[0].shape[-1])
-    mask = torch.zeros(len(states), width, dtype=torch.long)
-    for i, state in enumerate(states):
-        hidden[i, : len(state)] = state
-        mask[i, : len(state)] = 1
+    ``[texts, tokens, d]`` on their device, with the attention mask (1 on each text's
+    tokens)."""
+    hidden = torch.nn.utils.rnn.pad_sequence(states, batch_first=True).float()
+    lengths = torch.tensor([len(state) for state in states], device=hidden.device)
+    positions = torch.arange(hidden.shape[1], device=hidden.device)
+    mask = (positions < lengths.unsqueeze(1)).long()
     return hidden, mask
 
 

@@ -21,10 +21,16 @@ Assumptions where the sources are silent: dropout is switched off during trainin
 N(0, 1/d); successive ``fit`` calls continue from the current weights and optimiser state;
 ``from_scratch=True`` reloads the pretrained backbone and a fresh head.
 
-Throughput: batches are encoded as :mod:`sim.reward.batching` says, evaluation runs under
-``torch.inference_mode``, AdamW uses torch's fused kernel (the same update as the per-tensor
-loop, in one pass), and ``precision="bf16"`` runs forward passes under bf16 autocast
-(:mod:`sim.reward.runtime`).
+Device: ``device`` (:mod:`sim.reward.devices`) holds the backbone, head, cached states,
+optimiser state and every forward pass; the generator that draws the head and the batches
+stays on the CPU. Weights load in float32 whatever dtype the files store.
+
+Throughput: every distinct text is tokenised once and its ids kept; batches are encoded as
+:mod:`sim.reward.batching` says, evaluation runs under ``torch.inference_mode`` in
+``eval_batch_size`` texts a pass, AdamW uses torch's fused kernel (the same update as the
+per-tensor loop, in one pass), a step reads nothing back from the device but what the
+progress bar needs (nothing), and ``precision="bf16"`` runs forward passes under bf16
+autocast (:mod:`sim.reward.runtime`).
 """
 
 from __future__ import annotations
@@ -78,7 +84,9 @@ class RewardModel:
         settings = RewardSettings() if settings is None else settings
         self._settings, self._source, config = checked(settings.replace(**fields))
         self.causal_ = is_causal(config)
-        self._encoder = TextEncoder(self._source, self._settings.max_length, self.causal_)
+        self._encoder = TextEncoder(
+            self._source, self._settings.max_length, self.causal_, self._settings.device
+        )
         self._reference_logp = ReferenceLogp(self._encoder, self._settings.eval_batch_size)
         self.n_pairs_fitted_ = 0
         try:
@@ -146,7 +154,7 @@ class RewardModel:
         if from_scratch:
             self._initialise_weights()
         settings = self._settings
-        with torch_threads(settings.torch_threads), private_rng(self._generator):
+        with torch_threads(settings.torch_threads), private_rng(self._generator, settings.device):
             if settings.trainable_layers == 0:
                 self._fit_head(keys_chosen, keys_rejected, loss_weights)
             else:
@@ -231,8 +239,9 @@ class RewardModel:
         with autocast(self._settings):
             embeddings = torch.stack(self._cache.get(self._backbone, unique))
         row = {key: i for i, key in enumerate(unique)}
-        chosen_rows = torch.tensor([row[key] for key in keys_chosen])
-        rejected_rows = torch.tensor([row[key] for key in keys_rejected])
+        device = embeddings.device
+        chosen_rows = torch.tensor([row[key] for key in keys_chosen], device=device)
+        rejected_rows = torch.tensor([row[key] for key in keys_rejected], device=device)
         loop = (self._optimizer, self._settings, self._generator)
         train_head(embeddings, chosen_rows, rejected_rows, weights, self._head, *loop)
 

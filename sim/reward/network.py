@@ -2,7 +2,8 @@
 
 ``trainable_layers`` decides what trains: ``"all"`` every backbone weight; k the top k
 transformer layers (the embeddings and the lower L - k layers are frozen); 0 none (head mode).
-The head r = w . h + b is drawn fresh from N(0, 1/d) with the model's generator.
+The head r = w . h + b is drawn fresh from N(0, 1/d) with the model's generator, on the CPU
+(so a seed draws the same head on every device); then every module moves to ``device``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def pretrained(
 ) -> tuple[torch.nn.Module, torch.nn.Linear | None, torch.nn.Module | None]:
     """The pretrained backbone in eval mode (dropout off), frozen but for its top
     ``trainable_layers``; a fresh head drawn from N(0, 1/d) with ``generator`` (None under
-    DPO); and, under DPO, the frozen reference LM.
+    DPO); and, under DPO, the frozen reference LM; all in float32 on ``settings.device``.
 
     Raises
     ------
@@ -53,6 +54,8 @@ def pretrained(
     if settings.trainable_layers not in ("all", 0):
         check_split(backbone)
         trained_part(backbone, settings.trainable_layers).requires_grad_(True)
+    modules = [backbone, head, reference]
+    backbone, head, reference = (m if m is None else m.to(settings.device) for m in modules)
     return backbone, head, reference
 
 

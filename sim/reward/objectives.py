@@ -41,11 +41,13 @@ def response_logp(
         start = max(tokens.response_start, 1)
         rows += [i] * (len(tokens.ids) - start)
         columns += range(start, len(tokens.ids))
-    rows_t, columns_t = torch.tensor(rows), torch.tensor(columns)
+    rows_t = torch.tensor(rows, device=hidden.device)
+    columns_t = torch.tensor(columns, device=hidden.device)
     logits = model.get_output_embeddings()(hidden[rows_t, columns_t - 1])
     targets = inputs["input_ids"][rows_t, columns_t]
     token_logp = logits.log_softmax(dim=-1).gather(1, targets.unsqueeze(1)).squeeze(1)
-    return torch.zeros(len(keys), dtype=token_logp.dtype).index_add(0, rows_t, token_logp)
+    zeros = torch.zeros(len(keys), dtype=token_logp.dtype, device=token_logp.device)
+    return zeros.index_add(0, rows_t, token_logp)
 
 
 class ReferenceLogp:
@@ -75,5 +77,6 @@ class ReferenceLogp:
         self, policy: torch.nn.Module, keys: list[TextKey], beta: float
     ) -> torch.Tensor:
         """The implicit rewards beta * (log pi - log pi_ref) of ``keys`` under ``policy``."""
-        reference = torch.tensor([self._values[key] for key in keys])
-        return beta * (response_logp(policy, self._encoder, keys) - reference)
+        policy_logp = response_logp(policy, self._encoder, keys)
+        reference = torch.tensor([self._values[key] for key in keys], device=policy_logp.device)
+        return beta * (policy_logp - reference)

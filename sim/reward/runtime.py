@@ -2,9 +2,9 @@
 
 None of these changes what is learned in float32: threads are restored afterwards, global RNG
 state is untouched, and the bar only shows. ``precision="bf16"`` runs forward passes under
-``torch.autocast("cpu", dtype=torch.bfloat16)``: matrix products in bfloat16 (8 significant
-bits), weights, gradients, AdamW and the loss in float32 (PyTorch's automatic mixed precision;
-``torch.amp`` docs). TRL's ``bf16=True`` does the same on CPU through accelerate.
+``torch.autocast(<device type>, dtype=torch.bfloat16)``: matrix products in bfloat16 (8
+significant bits), weights, gradients, AdamW and the loss in float32 (PyTorch's automatic mixed
+precision; ``torch.amp`` docs). TRL's ``bf16=True`` does the same through accelerate.
 """
 
 from __future__ import annotations
@@ -23,14 +23,16 @@ PROGRESS_DELAY_S = 3.0
 def autocast(settings: RewardSettings):
     """The context of a forward pass: bf16 autocast under ``precision="bf16"``, else nothing."""
     if settings.precision == "bf16":
-        return torch.autocast("cpu", dtype=torch.bfloat16)
+        return torch.autocast(torch.device(settings.device).type, dtype=torch.bfloat16)
     return nullcontext()
 
 
 @contextmanager
-def private_rng(generator: torch.Generator) -> Iterator[None]:
-    """Run with global torch RNG state seeded from ``generator`` and restored afterwards."""
-    with torch.random.fork_rng(devices=[]):
+def private_rng(generator: torch.Generator, device: str) -> Iterator[None]:
+    """Run with global torch RNG state (the CPU's, and ``device``'s when it is a GPU) seeded
+    from ``generator`` and restored afterwards."""
+    gpus = list(range(torch.cuda.device_count())) if device.startswith("cuda") else []
+    with torch.random.fork_rng(devices=gpus):
         torch.manual_seed(int(torch.randint(2**62, (1,), generator=generator)))
         yield
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from numbers import Real
 from typing import TYPE_CHECKING
@@ -34,11 +35,14 @@ labels set (513 labels, 3 per item; all 2,430 held-out gold pairs; 1 epoch; seed
 k=2: 70.3 +- 0.9 / 70.4 +- 0.7 / 70.3 +- 0.7, k=3: 70.1 +- 0.5 / 69.7 +- 0.4 / 68.9 +- 1.3;
 2e-4 is within 0.4 points of each k's best (finetune at 1e-4: 70.8 +- 1.7; TRL 69.9 +- 1.0)."""
 DEFAULT_EPOCHS = {"finetune": 1, "partial": 1, "head": 10}
-PRECISIONS = ("fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16")
+"""``auto``: bf16 autocast on a CUDA device that supports bfloat16, fp32 elsewhere (the CPU)."""
 CACHE_DTYPES = ("float32", "bfloat16")
 DEFAULT_CACHE_MB = 1024.0
 MIN_MAX_LENGTH = 8
 MAX_SEED = 2**63 - 1
+DEVICE_PATTERN = re.compile(r"auto|cpu|cuda(:[0-9]+)?")
+"""The names a ``device`` may take: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``."""
 _RUNTIME = {"runtime": True}
 """Field metadata of a setting that changes speed or display only."""
 
@@ -117,9 +121,15 @@ class RewardSettings:
         evicted, and computed again when next needed); default 1024.
     cache_dtype : {"float32", "bfloat16"}
         How cached frozen states are stored; bfloat16 halves their memory and rounds them.
-    precision : {"fp32", "bf16"}
-        "bf16" runs every forward pass under ``torch.autocast("cpu", dtype=torch.bfloat16)``
-        (weights, optimiser and loss stay float32); default "fp32".
+    precision : {"auto", "fp32", "bf16"}
+        "bf16" runs every forward pass under ``torch.autocast`` in bfloat16 on the model's
+        device (weights, optimiser and loss stay float32); "auto" (default) is "bf16" on a
+        CUDA device that supports bfloat16 and "fp32" elsewhere, the CPU included.
+    device : {"auto", "cpu", "cuda", "cuda:N"}
+        Where the backbone, head, cached states, optimiser state and forward passes live
+        (:mod:`sim.reward.devices`): "auto" (default) is the current CUDA device when torch
+        sees a GPU, else the CPU. The shuffling and head-initialising generator stays on the
+        CPU, so a seed draws the same batches and head on every device.
 
     None for ``learning_rate``, ``epochs`` or ``torch_threads`` means the default.
     """
@@ -143,7 +153,8 @@ class RewardSettings:
     cache_frozen_states: bool = field(default=True, metadata=_RUNTIME)
     cache_mb: float = field(default=DEFAULT_CACHE_MB, metadata=_RUNTIME)
     cache_dtype: str = field(default="float32", metadata=_RUNTIME)
-    precision: str = field(default="fp32", metadata=_RUNTIME)
+    precision: str = field(default="auto", metadata=_RUNTIME)
+    device: str = field(default="auto", metadata=_RUNTIME)
 
     def __post_init__(self) -> None:
         # mode and trainable_layers are one knob: fill the one not given from the other.
@@ -212,14 +223,19 @@ def default_torch_threads() -> int:
     return max(1, min(4, len(os.sched_getaffinity(0))))
 
 
-def check_settings(**settings) -> None:
+def check_settings(device_here: bool = True, **settings) -> None:
     """Refuse what ``RewardModel(**settings)`` would refuse, reading the backbone's config but
     no weights: for validating a configuration before any model is built.
+
+    With ``device_here=False`` a ``device`` is checked as a name only, not against this
+    machine's GPUs: for a configuration that will run elsewhere (a Dask worker).
 
     The ranges: ``mode``, ``objective``, ``precision`` and ``cache_dtype`` from ``MODES``,
     ``OBJECTIVES``, ``PRECISIONS`` and ``CACHE_DTYPES``; ``trainable_layers`` "all" or an
     integer from 0 to the backbone's layer count (0 or "all" on a causal backbone), and
-    ``mode`` its name (:func:`mode_of`) when both are given; ``learning_rate``, ``beta`` and
+    ``mode`` its name (:func:`mode_of`) when both are given; ``device`` a name of
+    ``DEVICE_PATTERN`` that this machine has (:func:`sim.reward.devices.resolve_device`);
+    ``learning_rate``, ``beta`` and
     ``cache_mb`` finite and > 0; ``epochs``, ``batch_size``, ``eval_batch_size`` and
     ``torch_threads`` integers >= 1; ``seed`` an integer in [0, 2**63 - 1]; ``max_length`` an
     integer from 8 to the backbone's position limit; the switches (``progress``,
@@ -233,12 +249,15 @@ def check_settings(**settings) -> None:
     SettingError
         Naming the first unknown or out-of-range setting.
     """
-    checked(RewardSettings().replace(**settings))
+    checked(RewardSettings().replace(**settings), device_here)
 
 
-def checked(settings: RewardSettings) -> tuple[RewardSettings, BackboneSource, PretrainedConfig]:
+def checked(
+    settings: RewardSettings, device_here: bool = True
+) -> tuple[RewardSettings, BackboneSource, PretrainedConfig]:
     """``settings`` with every default filled in, checked as :func:`check_settings` says, as
-    plain Python values; with the backbone's source and config."""
+    plain Python values, ``device`` and ``precision`` resolved on this machine (unless not
+    ``device_here``); with the backbone's source and config."""
     from sim.reward.backbones import (  # torch and transformers: seconds to import
         BackboneError,
         backbone_config,
@@ -247,6 +266,7 @@ def checked(settings: RewardSettings) -> tuple[RewardSettings, BackboneSource, P
         position_limit,
         resolve_backbone,
     )
+    from sim.reward.devices import resolve_device, resolve_precision
 
     values = dict(vars(settings))
     if values["mode"] is None:  # trainable_layers was given, but names no mode: refuse it
@@ -260,6 +280,10 @@ def checked(settings: RewardSettings) -> tuple[RewardSettings, BackboneSource, P
         if not isinstance(values[name], str) or values[name] not in choices:
             raise SettingError(name, f"got {values[name]!r}; use one of {choices}")
     values["trainable_layers"] = _layer_count_setting(values["mode"], values["trainable_layers"])
+    values["device"] = device_name(values["device"])
+    if device_here:
+        values["device"] = resolve_device(values["device"])
+        values["precision"] = resolve_precision(values["precision"], values["device"])
     defaults = {
         "learning_rate": DEFAULT_LEARNING_RATE[values["mode"]],
         "epochs": DEFAULT_EPOCHS[values["mode"]],
@@ -306,6 +330,22 @@ def checked(settings: RewardSettings) -> tuple[RewardSettings, BackboneSource, P
             "(trainable_layers='all'); use objective='bradley_terry' otherwise",
         )
     return RewardSettings(**values), source, config
+
+
+def device_name(value) -> str:
+    """``value`` if it is a device name of ``DEVICE_PATTERN``; checked without torch.
+
+    Raises
+    ------
+    SettingError
+        (field ``device``) For anything else, with the names allowed.
+    """
+    if not isinstance(value, str) or not DEVICE_PATTERN.fullmatch(value):
+        raise SettingError(
+            "device",
+            f"got {value!r}; give 'auto', 'cpu', 'cuda' or 'cuda:N' (N the index of a GPU)",
+        )
+    return value
 
 
 def _layer_count_setting(mode: str, layers) -> int | str:

@@ -215,8 +215,16 @@ def clear_shared_states() -> None:
 
 def shared_states(settings: RewardSettings, source, part: str) -> SharedStates:
     """The process's store for ``part`` of ``source``'s backbone under ``settings``' truncation,
-    precision and threads (each changes the values or their rounding)."""
-    identity = (source, settings.max_length, part, settings.precision, settings.torch_threads)
+    precision, threads and device (each changes the values, their rounding or where they are
+    kept)."""
+    identity = (
+        source,
+        settings.max_length,
+        part,
+        settings.precision,
+        settings.torch_threads,
+        settings.device,
+    )
     shared = _SHARED.setdefault(identity, SharedStates(settings.cache_mb))
     shared.bound_mb = max(shared.bound_mb, settings.cache_mb)
     return shared

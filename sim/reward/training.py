@@ -24,10 +24,11 @@ def adamw_step(
     optimizer: torch.optim.Optimizer, differences: torch.Tensor, weights: torch.Tensor
 ) -> None:
     """One step on the weighted Bradley-Terry loss of reward ``differences`` (chosen minus
-    rejected); a batch whose weights are all zero is skipped."""
+    rejected); a batch whose weights (on the host, so the test costs no device sync) are all
+    zero is skipped."""
     if weights.sum() <= 0:
         return
-    loss = bradley_terry_loss(differences.float(), weights)
+    loss = bradley_terry_loss(differences.float(), weights.to(differences.device))
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
