@@ -374,7 +374,7 @@ def trl_accuracy(model, tokenizer, test: pd.DataFrame, max_length: int) -> float
             texts = unique[start : start + 64]
             batch = tokenizer(
                 texts, truncation=True, max_length=max_length, padding=True, return_tensors="pt"
-            )
+            ).to(model.device)
             scores.update(zip(texts, model(**batch).logits[:, 0].tolist(), strict=True))
     return float(np.mean([scores[c] > scores[r] for c, r in zip(chosen, rejected, strict=True)]))
 

@@ -58,16 +58,20 @@ def text_passes(
     length: Callable[[TextKey], int],
     deduplicate_texts: bool,
     sort_by_length: bool,
+    split: bool = True,
 ) -> tuple[list[list[TextKey]], torch.Tensor]:
     """The forward passes that score a batch's ``keys``, and for each key the row of its
     reward in the passes' concatenated output.
 
     With ``deduplicate_texts`` each distinct key is in one pass only; with ``sort_by_length``
-    the passes are :func:`~sim.reward.encoding.length_passes` of the keys' token ``length``,
-    otherwise one pass holds them all.
+    the passes are :func:`~sim.reward.encoding.length_passes` of the keys' token ``length``
+    (one length-sorted pass unless ``split``: on a GPU a pass costs kernel launches, more
+    than the padding a split saves), otherwise one pass holds them all.
     """
     unique = list(dict.fromkeys(keys)) if deduplicate_texts else keys
-    if sort_by_length:
+    if sort_by_length and not split:
+        passes = [np.argsort([length(key) for key in unique], kind="stable").tolist()]
+    elif sort_by_length:
         passes = length_passes([length(key) for key in unique])
     else:
         passes = [list(range(len(unique)))]

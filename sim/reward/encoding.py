@@ -130,11 +130,12 @@ class TextEncoder:
         for start in range(0, len(ordered), batch_size):
             yield ordered[start : start + batch_size]
 
-    def padded(self, keys: list[TextKey]) -> dict[str, torch.Tensor]:
-        """Right-padded model inputs on ``device``, as long as the longest of ``keys``
-        (dynamic padding); built on the host and copied over once per tensor."""
+    def padded(self, keys: list[TextKey], width: int | None = None) -> dict[str, torch.Tensor]:
+        """Right-padded model inputs on ``device``, ``width`` tokens wide or as long as the
+        longest of ``keys`` (dynamic padding); built on the host and copied over once per
+        tensor."""
         tokens = [self._tokens[key] for key in keys]
-        width = max(len(t.ids) for t in tokens)
+        width = max(len(t.ids) for t in tokens) if width is None else width
         input_ids = np.full((len(keys), width), self.tokenizer.pad_token_id, dtype=np.int64)
         attention_mask = np.zeros((len(keys), width), dtype=np.int64)
         type_ids = None if tokens[0].type_ids is None else np.zeros_like(input_ids)
@@ -149,28 +150,36 @@ class TextEncoder:
         return {name: torch.from_numpy(array).to(self.device) for name, array in inputs.items()}
 
     def hidden_states(
-        self, model: torch.nn.Module, keys: list[TextKey], frozen: FrozenLower | None = None
+        self,
+        model: torch.nn.Module,
+        keys: list[TextKey],
+        frozen: FrozenLower | None = None,
+        width: int | None = None,
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The forward pass: the last hidden states of ``model``'s transformer (embeddings,
         then its layers) over the padded ``keys``, with the inputs that produced them (at
-        least the attention mask).
+        least the attention mask), padded to ``width`` tokens or to the longest key.
 
         With ``frozen``, the lower layers' output comes from it, padded
         (:func:`padded_states`), and only the layers above run here
         (:func:`~sim.reward.layers.upper_states`): the same states up to float rounding.
         """
         if frozen is None:
-            inputs = self.padded(keys)
+            inputs = self.padded(keys, width)
             return model.base_model(**inputs).last_hidden_state, inputs
         hidden, mask = padded_states(frozen.get(model, keys))
         return upper_states(model, hidden, mask, frozen.n_frozen), {"attention_mask": mask}
 
     def pooled(
-        self, model: torch.nn.Module, keys: list[TextKey], frozen: FrozenLower | None = None
+        self,
+        model: torch.nn.Module,
+        keys: list[TextKey],
+        frozen: FrozenLower | None = None,
+        width: int | None = None,
     ) -> torch.Tensor:
         """Mean-pooled (encoder) or last-token (causal) final hidden states of ``keys``:
         sum_t m_t h_t / sum_t m_t over the attention mask m, or h at the last real token."""
-        hidden, inputs = self.hidden_states(model, keys, frozen)
+        hidden, inputs = self.hidden_states(model, keys, frozen, width)
         mask = inputs["attention_mask"]
         if self.causal:
             last = mask.sum(dim=1) - 1

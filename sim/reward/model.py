@@ -250,7 +250,11 @@ class RewardModel:
         :func:`~sim.reward.batching.text_passes`."""
         settings = self._settings
         passes, rows = text_passes(
-            keys, self._encoder.length, settings.deduplicate_texts, settings.sort_by_length
+            keys,
+            self._encoder.length,
+            settings.deduplicate_texts,
+            settings.sort_by_length,
+            split=self._encoder.device.type == "cpu",
         )
         return torch.cat([self._rewards(members) for members in passes])[rows]
 

@@ -18,13 +18,18 @@ significant bits) and handed out as float32. The bound, ``cache_mb`` MiB over th
 tensors' bytes, is kept by evicting the least recently used texts.
 
 Every model of a process draws its missing values from one :class:`SharedStates` per frozen
-part (backbone, ``max_length``, split point, precision, threads), which computes each text
-alone, in a pass of its own, without gradients. A text's value is then the same to the last
-bit whichever texts were computed with it and whichever models ran before in the process: a
-market's results do not depend on what else ran in its process (a sweep worker's earlier
-runs), and a process that runs many markets on one corpus computes each text once.
-(Batched with other texts, padding changes the matrix shapes and so the rounding: values
-differ by about 1e-5.) An evicted text comes back identical.
+part (backbone, ``max_length``, split point, precision, threads, device), which computes them
+without gradients so that a text's value is the same to the last bit whichever texts were
+computed with it and whichever models ran before in the process: a market's results do not
+depend on what else ran in its process (a sweep worker's earlier runs), and a process that
+runs many markets on one corpus computes each text once. On the CPU each text is computed
+alone, in a pass of its own (batched with other texts, padding changes the matrix shapes and
+so the rounding: values differ by about 1e-5). On a GPU, where a pass of one text costs
+kernel launches rather than arithmetic, texts are computed ``GPU_PASS_TEXTS`` at a time in
+passes of one fixed shape (every text padded to ``max_length``, a short pass filled up with
+copies), so every text meets the same kernels whatever shares its pass; rows of a matrix
+product and each text's attention do not mix, so the value is again independent of the
+company (``bench/bench_gpu.py`` checks it on the GPU). An evicted text comes back identical.
 """
 
 from __future__ import annotations
@@ -40,13 +45,19 @@ from sim.reward.settings import RewardSettings
 
 STORAGE = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 MIB = 2**20
+GPU_PASS_TEXTS = 64
+"""Texts per fixed-shape pass when a GPU computes frozen values."""
 
 
 class Compute(Protocol):
-    """The frozen part: the value of each of some tokenised keys under a backbone, and how
-    many numbers a key's value holds."""
+    """The frozen part: the value of each of some tokenised keys under a backbone (padded to
+    ``width`` tokens, or to the longest), and how many numbers a key's value holds."""
 
-    def __call__(self, backbone: torch.nn.Module, keys: list[TextKey]) -> list[torch.Tensor]: ...
+    encoder: TextEncoder
+
+    def __call__(
+        self, backbone: torch.nn.Module, keys: list[TextKey], width: int | None = None
+    ) -> list[torch.Tensor]: ...
 
     def numbers(self, key: TextKey) -> int: ...
 
@@ -105,8 +116,9 @@ class StateCache:
         found = {}
         if missing:
             self._encoder.tokenize_missing(missing)
-            for key in missing:
-                found[key] = self._store(key, self._shared.get(self._compute, backbone, key))
+            values = self._shared.get(self._compute, backbone, missing)
+            for key, value in zip(missing, values, strict=True):
+                found[key] = self._store(key, value)
             self.computed_ += len(missing)
         for key in keys:
             if key in self._values:
@@ -154,8 +166,10 @@ class FrozenStates:
     def __init__(self, encoder: TextEncoder, n_frozen: int, width: int) -> None:
         self.encoder, self.n_frozen, self.width = encoder, n_frozen, width
 
-    def __call__(self, backbone: torch.nn.Module, keys: list[TextKey]) -> list[torch.Tensor]:
-        hidden = lower_states(backbone, self.encoder.padded(keys), self.n_frozen)
+    def __call__(
+        self, backbone: torch.nn.Module, keys: list[TextKey], width: int | None = None
+    ) -> list[torch.Tensor]:
+        hidden = lower_states(backbone, self.encoder.padded(keys, width), self.n_frozen)
         return [hidden[i, : self.encoder.length(key)] for i, key in enumerate(keys)]
 
     def numbers(self, key: TextKey) -> int:
@@ -168,8 +182,10 @@ class PooledEmbeddings:
     def __init__(self, encoder: TextEncoder, width: int) -> None:
         self.encoder, self.width = encoder, width
 
-    def __call__(self, backbone: torch.nn.Module, keys: list[TextKey]) -> list[torch.Tensor]:
-        return list(self.encoder.pooled(backbone, keys))
+    def __call__(
+        self, backbone: torch.nn.Module, keys: list[TextKey], width: int | None = None
+    ) -> list[torch.Tensor]:
+        return list(self.encoder.pooled(backbone, keys, width=width))
 
     def numbers(self, key: TextKey) -> int:
         return self.width
@@ -187,20 +203,43 @@ class SharedStates:
         self._values: OrderedDict[TextKey, torch.Tensor] = OrderedDict()
         self._bytes = 0
 
-    def get(self, compute: Compute, backbone: torch.nn.Module, key: TextKey) -> torch.Tensor:
-        """The value of tokenised ``key``, computed by ``compute`` in a pass of its own when
-        missing."""
-        value = self._values.get(key)
-        if value is None:
+    def get(
+        self, compute: Compute, backbone: torch.nn.Module, keys: list[TextKey]
+    ) -> list[torch.Tensor]:
+        """The values of distinct tokenised ``keys``, computing the missing ones by
+        ``compute`` (alone on the CPU, in fixed-shape passes on a GPU)."""
+        missing = [key for key in keys if key not in self._values]
+        on_gpu = next(backbone.parameters()).device.type == "cuda"
+        passes = _fixed_passes(missing) if on_gpu else [[key] for key in missing]
+        width = compute.encoder.max_length if on_gpu else None
+        for members in passes:
             with torch.inference_mode():
-                value = compute(backbone, [key])[0].clone()
-            self._values[key] = value
-            self._bytes += value.numel() * value.element_size()
-            while self._bytes > self.bound_mb * MIB and len(self._values) > 1:
-                _, old = self._values.popitem(last=False)
-                self._bytes -= old.numel() * old.element_size()
-        self._values.move_to_end(key)
-        return value
+                values = compute(backbone, members, width)
+            for key, value in zip(dict.fromkeys(members), values, strict=False):
+                self._add(key, value.clone())
+        found = [self._values[key] for key in keys]
+        for key in keys:
+            self._values.move_to_end(key)
+        self._evict()
+        return found
+
+    def _add(self, key: TextKey, value: torch.Tensor) -> None:
+        self._values[key] = value
+        self._bytes += value.numel() * value.element_size()
+
+    def _evict(self) -> None:
+        while self._bytes > self.bound_mb * MIB and len(self._values) > 1:
+            _, old = self._values.popitem(last=False)
+            self._bytes -= old.numel() * old.element_size()
+
+
+def _fixed_passes(keys: list[TextKey]) -> list[list[TextKey]]:
+    """``keys`` in passes of exactly ``GPU_PASS_TEXTS`` texts, the last filled up with copies
+    of its final key (their values are dropped)."""
+    passes = [keys[i : i + GPU_PASS_TEXTS] for i in range(0, len(keys), GPU_PASS_TEXTS)]
+    if passes:
+        passes[-1] = passes[-1] + [passes[-1][-1]] * (GPU_PASS_TEXTS - len(passes[-1]))
+    return passes
 
 
 _SHARED: dict[tuple, SharedStates] = {}
