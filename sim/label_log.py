@@ -63,9 +63,11 @@ class LabelLog:
         self._size += added
         regular = np.flatnonzero(~labels["golden"].to_numpy()) + start
         prompts = self._prompt_of[self._columns["left"][regular]]
-        for prompt in np.unique(prompts):
-            self._rows_of_prompt.setdefault(int(prompt), []).append(regular[prompts == prompt])
-            self._update_cycle_rate(int(prompt))
+        touched = [int(prompt) for prompt in np.unique(prompts)]
+        for prompt in touched:
+            self._rows_of_prompt.setdefault(prompt, []).append(regular[prompts == prompt])
+        if touched:
+            self._update_cycle_rates(touched)
 
     def frame(self, golden: bool | None = None) -> pd.DataFrame:
         """The labels as a DataFrame; ``golden`` True/False keeps only golden/regular ones."""
@@ -82,11 +84,12 @@ class LabelLog:
         rates = [rate for rate in self._cycle_rates.values() if not np.isnan(rate)]
         return float(np.mean(rates)) if rates else float("nan")
 
-    def _update_cycle_rate(self, prompt: int) -> None:
-        rows = np.concatenate(self._rows_of_prompt[prompt])
-        crowd = pd.DataFrame(
-            {name: self._columns[name][rows] for name in LABEL_COLUMNS}
-        )
+    def _update_cycle_rates(self, prompts: list[int]) -> None:
+        """Recompute the cycle rate of ``prompts`` from all their labels, in one pass (a
+        prompt's rate depends on its own labels only)."""
+        rows = np.concatenate([part for p in prompts for part in self._rows_of_prompt[p]])
+        crowd = pd.DataFrame({name: self._columns[name][rows] for name in LABEL_COLUMNS})
         items = np.union1d(crowd["left"], crowd["right"])
         rates = cycle_rate_by_prompt(crowd, pd.Series(self._prompt_of[items], index=items))
-        self._cycle_rates[prompt] = float(rates.iloc[0])
+        for prompt in prompts:
+            self._cycle_rates[prompt] = float(rates.loc[prompt])
