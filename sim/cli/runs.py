@@ -8,7 +8,10 @@ from rich.table import Table
 
 from sim.cli.errors import usage_error
 
-WORKERS_HELP = "Worker processes [default: one per CPU, at most 4]; results do not depend on it."
+WORKERS_HELP = (
+    "Worker processes [default: one per CPU, at most 4]; on a GPU machine also how many "
+    "markets share the GPU at once. Results do not depend on it."
+)
 
 
 def _print_summary(summary, title: str) -> None:
@@ -73,10 +76,14 @@ def demo(
 
 
 def _run_file(config, out: str, fast: bool, overwrite: bool, title: str, workers) -> None:
+    """Load the run file and check its markets' devices on this machine before --out is
+    touched or a progress bar drawn; then run it and write the report."""
+    from sim.experiments.devices import check_devices
     from sim.experiments.run_file import load_run_file
 
     try:
         plan = load_run_file(config, fast=fast)
+        check_devices(run.config for run in plan.runs())
     except ValueError as exc:
         raise usage_error(str(exc)) from None
     _write_comparison(out, overwrite, plan, title, workers)

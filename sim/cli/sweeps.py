@@ -48,7 +48,13 @@ def sweep_command(
         ExecutorName, typer.Option("--executor", help="Where to run the markets.")
     ] = ExecutorName.serial,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, help="Local processes or LocalCluster workers.")
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Local processes or LocalCluster workers; on a GPU machine also how many "
+            "markets share the GPU at once.",
+        ),
     ] = 2,
     scheduler: Annotated[
         str | None,

@@ -3,7 +3,8 @@
 The embedded cluster listens on 127.0.0.1 only, speaks TLS with a throw-away certificate
 (``distributed.security.Security.temporary``), and serves no HTTP: no other process of the
 machine can connect, run code in its workers or read its state. Worker processes are
-single-threaded, and import this module on start (``dask_setup``).
+single-threaded, and import this module on start (``dask_setup``). On a machine with GPUs each
+worker declares one ``GPU`` slot, so GPU markets run there too (``sim.experiments.devices``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from sim.experiments.devices import GPU_RESOURCE, gpu_count
 from sim.experiments.worker_process import SINGLE_THREAD_ENVIRONMENT, environment, exit_at_once
 
 EMBEDDED_DASK_CONFIG = {
@@ -49,9 +51,9 @@ def dask_client(workers: int, scheduler: str | None = None) -> Iterator[object]:
     holds, so a plain or certificate-less client is refused; and no HTTP server listens
     (Dask starts one on the scheduler, at 8787, and on every worker even without a
     dashboard; they serve nothing and are stopped at once). Its workers end with this
-    process, as Dask's do. With ``scheduler``, security is the cluster's: give a
-    ``tls://`` address and a Dask ``Security`` config (see the README); the connection
-    waits ``distributed.comm.timeouts.connect`` (30 s by default).
+    process, as Dask's do, and declare :func:`worker_resources`. With ``scheduler``,
+    security is the cluster's: give a ``tls://`` address and a Dask ``Security`` config (see
+    the README); the connection waits ``distributed.comm.timeouts.connect`` (30 s by default).
 
     Raises
     ------
@@ -90,11 +92,20 @@ def dask_client(workers: int, scheduler: str | None = None) -> Iterator[object]:
             host="127.0.0.1",
             security=security,
             dashboard_address=None,
+            resources=worker_resources(),
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
         cluster.scheduler.http_server.stop()
         yield client
+
+
+def worker_resources() -> dict[str, int] | None:
+    """What each worker of the embedded cluster declares: one ``GPU`` slot where torch sees a
+    GPU, so that GPU markets can run there, else nothing. A worker runs one market at a time,
+    so at most ``workers`` markets share the GPU; ``"auto"`` and ``"cuda"`` take the current
+    device (cuda:0 unless ``CUDA_VISIBLE_DEVICES`` says otherwise)."""
+    return {GPU_RESOURCE: 1} if gpu_count() else None
 
 
 def dask_setup(worker) -> None:

@@ -16,11 +16,16 @@ Local workers (processes, embedded Dask) skip the interpreter's teardown when th
 (``sim.experiments.worker_process.exit_at_once``).
 - ``dask``: ``dask.distributed``; with no ``scheduler`` an embedded ``LocalCluster`` (see
   ``sim.experiments.dask_cluster``), else ``Client(scheduler)`` on an existing cluster
-  whose workers have prefmarket installed.
+  whose workers have prefmarket installed. A market on a GPU (``reward_model.device``
+  ``cuda`` or ``cuda:N``) asks for a worker's ``GPU`` resource (``sim.experiments.devices``).
+
+On a GPU machine the local workers share its GPU: ``workers`` is also how many markets use
+it at once. Each worker makes its own CUDA context; the sweep process starts none.
 
 Order of a sweep: check the arguments and the size, build and validate every run, check
-that ``--out`` can be a folder, start the executor (connect to the scheduler), and only
-then lock the store and write the plan, so a sweep that cannot start writes nothing.
+that ``--out`` can be a folder, start the executor (check the pending markets' devices
+where they will run; connect to the scheduler), and only then lock the store and write the
+plan, so a sweep that cannot start writes nothing.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from tqdm.auto import tqdm
 
 from sim.config import MarketConfig
 from sim.experiments.dask_cluster import dask_client
+from sim.experiments.devices import check_devices, dask_resources
 from sim.experiments.result_store import ResultStore
 from sim.experiments.run_keys import RunSpec
 from sim.experiments.sweep_config import MAX_RUNS, SweepConfig
@@ -134,7 +140,8 @@ def run_sweep(
         is invalid, are run again.
     executor : {"serial", "processes", "dask"}
     workers : int
-        Processes for ``processes`` and for the embedded Dask ``LocalCluster``.
+        Processes for ``processes`` and for the embedded Dask ``LocalCluster``; on a GPU
+        machine also how many markets share the GPU at once.
     scheduler : str, optional
         Address of an existing Dask scheduler (``tls://host:8786``); only with ``dask``.
     progress : bool
@@ -147,7 +154,9 @@ def run_sweep(
     Raises
     ------
     ValueError
-        One line naming the argument or axis at fault, before anything is written.
+        One line naming the argument or axis at fault, before anything is written; also
+        (``ConfigError``) a ``reward_model.device`` the executor cannot run
+        (:func:`sim.experiments.devices.check_devices`).
     """
     if executor not in EXECUTORS:
         raise ValueError(f"executor: {executor!r} is not one of {', '.join(EXECUTORS)}")
@@ -168,7 +177,8 @@ def run_sweep(
     counts = SweepCounts(skipped=len(specs) - len(pending), invalid=invalid)
     by_key = {spec.key: spec for spec in pending}
     start = _START[executor if pending else "serial"]
-    with start(workers, scheduler) as execute, store.writing():
+    configs = [spec.config for spec in pending]
+    with start(workers, scheduler, configs) as execute, store.writing():
         store.write_plan(_plan(sweep, specs, source))
         results = execute(pending)
         for result in tqdm(results, total=len(pending), desc="runs", disable=not progress):
@@ -227,17 +237,22 @@ def _crashed(key: str, exc: BaseException) -> RunResult:
 
 
 # ---------------------------------------------------------------------- executors
-# Each starts its workers (or connects) on entry and yields ``execute(specs)``, an
+# Each checks that the devices of ``configs`` (the markets it will run) exist where they
+# will run, starts its workers (or connects) on entry and yields ``execute(specs)``, an
 # iterator of results in the order they finish.
 
 
 @contextlib.contextmanager
-def _serial(workers: int, scheduler: str | None) -> Iterator[Execute]:
+def _serial(workers: int, scheduler: str | None, configs: list[MarketConfig]) -> Iterator[Execute]:
+    check_devices(configs)
     yield lambda specs: (execute_run(spec.key, spec.config) for spec in specs)
 
 
 @contextlib.contextmanager
-def _processes(workers: int, scheduler: str | None) -> Iterator[Execute]:
+def _processes(
+    workers: int, scheduler: str | None, configs: list[MarketConfig]
+) -> Iterator[Execute]:
+    check_devices(configs)
     context = multiprocessing.get_context("spawn")
     with environment(SINGLE_THREAD_ENVIRONMENT):
         pool = ProcessPoolExecutor(
@@ -268,23 +283,19 @@ def _start_worker(parent: int) -> None:
 
 
 @contextlib.contextmanager
-def _dask(workers: int, scheduler: str | None) -> Iterator[Execute]:
+def _dask(workers: int, scheduler: str | None, configs: list[MarketConfig]) -> Iterator[Execute]:
+    if scheduler is None:  # the embedded cluster's workers run on this machine
+        check_devices(configs)
     with dask_client(workers, scheduler) as client:
+        if scheduler is not None:
+            check_devices(configs, client)
         yield lambda specs: _dask_results(client, specs)
 
 
 def _dask_results(client, specs: list[RunSpec]) -> Iterator[RunResult]:
     from dask import distributed
 
-    futures = client.map(
-        execute_run,
-        [spec.key for spec in specs],
-        [spec.config for spec in specs],
-        key=[f"run-{spec.key}" for spec in specs],
-        pure=False,
-    )
-    keys = {future: spec.key for future, spec in zip(futures, specs, strict=True)}
-    del futures
+    keys = _dask_submit(client, specs)
     for future in distributed.as_completed(keys):
         key = keys.pop(future)
         try:
@@ -294,12 +305,37 @@ def _dask_results(client, specs: list[RunSpec]) -> Iterator[RunResult]:
         future.release()
 
 
+def _dask_submit(client, specs: list[RunSpec]) -> dict:
+    """Submit every run, a GPU market with the resources that place it on a GPU worker
+    (:func:`~sim.experiments.devices.dask_resources`); each future -> its run's key. Only
+    the returned dict holds the futures, so each is released once its result is taken."""
+    groups: dict[tuple, list[RunSpec]] = {}
+    for spec in specs:
+        resources = dask_resources(spec.config) or {}
+        groups.setdefault(tuple(sorted(resources.items())), []).append(spec)
+    keys = {}
+    for resources, group in groups.items():
+        futures = client.map(
+            execute_run,
+            [spec.key for spec in group],
+            [spec.config for spec in group],
+            key=[f"run-{spec.key}" for spec in group],
+            pure=False,
+            resources=dict(resources) or None,
+        )
+        keys.update(zip(futures, [spec.key for spec in group], strict=True))
+    return keys
+
+
 _START = {"serial": _serial, "processes": _processes, "dask": _dask}
 
 
 def execute_runs(specs: list, workers: int) -> Iterator[RunResult]:
     """Run ``specs`` (each with ``key`` and ``config``) in this process (``workers=1``) or on
-    ``workers`` single-threaded local processes; results in the order they finish."""
+    ``workers`` single-threaded local processes; results in the order they finish.
+
+    Raises ``ConfigError`` before any run starts for a ``reward_model.device`` this machine
+    lacks (:func:`~sim.experiments.devices.check_devices`)."""
     start = _serial if workers == 1 else _processes
-    with start(workers, None) as execute:
+    with start(workers, None, [spec.config for spec in specs]) as execute:
         yield from execute(specs)
