@@ -1,4 +1,4 @@
-"""The reward model on a GPU: prefmarket's trainers against TRL's RewardTrainer, and one study market.
+"""The reward model on a GPU: our trainers against TRL's RewardTrainer, and one study market.
 
 Every trainer trains MiniLM on the same data, all gold train pairs of the built-in corpus
 (10,395; ``--quick``: 512), for one epoch, on the same GPU, each after one warm-up fit in this
@@ -273,9 +273,7 @@ def main() -> None:
             "--quick for the same figures on the CPU (bench_reward_model.py is the CPU bench)."
         )
         return
-    machine = (
-        torch.cuda.get_device_name(args.device) if args.device.startswith("cuda") else "CPU"
-    )
+    machine = torch.cuda.get_device_name(args.device) if args.device.startswith("cuda") else "CPU"
     print(f"{machine}, torch {torch.__version__}, transformers {transformers.__version__}")
     corpus = builtin_corpus(0)
     weights = weight_vector(DEFAULT_TARGET_WEIGHTS)

@@ -12,7 +12,7 @@ _HOMES = {
     "ResultStore": "sim.experiments.result_store",
     "SweepConfig": "sim.experiments.sweep_config",
     "load_run_file": "sim.experiments.run_file",
-    "run_comparison": "sim.experiments.comparison",
+    "run_comparison": "sim.experiments.plan_runs",
     "run_sweep": "sim.experiments.executors",
     "write_comparison": "sim.experiments.comparison",
 }

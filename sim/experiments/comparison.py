@@ -10,12 +10,10 @@ for any number of workers.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from analysis import comparison_stats as stats
 from analysis import findings
@@ -31,8 +29,8 @@ from analysis.report import (
     with_interval,
     write_report,
 )
-from sim.experiments.executors import execute_runs
 from sim.experiments.output import manifest, staged_dir, write_json, write_tables
+from sim.experiments.plan_runs import run_comparison
 from sim.experiments.run_file import MAIN_SCENARIO, RunPlan, load_run_file, mechanism_config
 
 __all__ = ["DEMO_FILE", "load_run_file", "mechanism_config", "run_comparison", "write_comparison"]
@@ -43,46 +41,6 @@ DEMO_FILE = Path(__file__).resolve().parents[2] / "examples" / "demo.toml"
 SHOWN_OUTCOMES = ("reward_accuracy", "labels", "cumulative_spend", "label_accuracy")
 """Outcomes of the printed and reported summary table (summary.csv holds every one)."""
 SCENARIO_OUTCOMES = ("labels", "reward_accuracy", "spend_per_label")
-
-
-class ComparisonError(ValueError):
-    """A market of the comparison failed; the message names its row, scenario and seed."""
-
-
-def default_workers(n_runs: int) -> int:
-    """One worker per CPU this process may use, at most 4, and no more than there are runs."""
-    return max(1, min(4, len(os.sched_getaffinity(0)), n_runs))
-
-
-def run_comparison(
-    plan: RunPlan, workers: int | None = None, progress: bool = True
-) -> dict[str, pd.DataFrame]:
-    """Every market of ``plan``; each result table concatenated in plan order with the
-    identity columns ``scenario, mechanism, budget, seed_index, seed``."""
-    runs = plan.runs()
-    workers = default_workers(len(runs)) if workers is None else workers
-    by_key = {run.key: run for run in runs}
-    finished: dict[str, dict[str, pd.DataFrame]] = {}
-    with tqdm(total=len(runs), desc="markets", disable=not progress) as bar:
-        for result in execute_runs(runs, workers):
-            run = by_key[result.key]
-            if result.tables is None:
-                where = f"{run.row}, scenario {run.scenario}, budget {run.budget:g}"
-                raise ComparisonError(f"{where}, seed {run.seed_index}: {result.message}")
-            identity = {
-                "scenario": run.scenario,
-                "mechanism": run.row,
-                "budget": run.budget,
-                "seed_index": run.seed_index,
-                "seed": run.config.seed,
-            }
-            finished[run.key] = {k: t.assign(**identity) for k, t in result.tables.items()}
-            bar.update()
-    names = finished[runs[0].key].keys()
-    return {
-        name: pd.concat([finished[run.key][name] for run in runs], ignore_index=True)
-        for name in names
-    }
 
 
 def qa_dpo_twins(plan: RunPlan) -> dict[str, str]:
@@ -106,8 +64,12 @@ def write_comparison(
     progress: bool = True,
     overwrite: bool = False,
     workers: int | None = None,
+    finished: tuple[dict[str, pd.DataFrame], float] | None = None,
 ) -> pd.DataFrame:
     """Run the plan and write results, tables, manifest and both reports to ``out`` atomically.
+
+    ``finished`` gives the plan's results and their wall time instead of running the plan:
+    markets run elsewhere (``bench/bench_study.py`` on a machine without matplotlib).
 
     ``out`` receives ``results/<table>.parquet``, ``summary.csv``, ``differences.csv``,
     ``frontier.csv``, ``spend_needed.csv``, ``shading.csv`` and ``scenario_effects.csv``
@@ -115,9 +77,12 @@ def write_comparison(
     self-contained ``report.html``; it appears only when everything is written (see
     :func:`sim.experiments.output.staged_dir`). Returns the printed summary (strings).
     """
-    started = time.perf_counter()
-    results = run_comparison(plan, workers, progress)
-    wall = time.perf_counter() - started
+    if finished is None:
+        started = time.perf_counter()
+        results = run_comparison(plan, workers, progress)
+        wall = time.perf_counter() - started
+    else:
+        results, wall = finished
     content = comparison_content(plan, results)
     with staged_dir(out, overwrite=overwrite) as staging:
         (staging / "results").mkdir()

@@ -210,7 +210,8 @@ SWEEP_FILES = sorted(Path("examples").glob("sweep*.toml"))
 def test_examples_run_at_a_small_size(example, tmp_path):
     data = resolve_corpus_path(tomllib.loads(example.read_text()), example.parent.resolve())
     data.setdefault("buyer", {}).update(rounds=2, demand_per_round=12, budget=6.0)
-    data.setdefault("population", {})["n_annotators"] = 8
+    # An example's own population size stays: its rows may depend on it (equilibrium_units).
+    data.setdefault("population", {}).setdefault("n_annotators", 8)
     small = {"mode": "head", "eval_pairs": 20, "epochs": 5}
     data["reward_model"] = merge_section("reward_model", data.get("reward_model", {}), small)
     data.update(seeds=1, budgets=[])
