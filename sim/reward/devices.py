@@ -44,10 +44,10 @@ def resolve_device(name: str) -> str:
         )
     index = torch.cuda.current_device() if name == "cuda" else int(name.split(":")[1])
     if index >= count:
+        has = "1 GPU (cuda:0)" if count == 1 else f"{count} GPUs (cuda:0 to cuda:{count - 1})"
         raise SettingError(
             "device",
-            f"got {name!r}, but this machine has {count} GPU{'s' if count > 1 else ''} "
-            f"(cuda:0 to cuda:{count - 1}); give one of those, 'auto' or 'cpu'",
+            f"got {name!r}, but this machine has {has}; give one of those, 'auto' or 'cpu'",
         )
     return f"cuda:{index}"
 

@@ -38,7 +38,9 @@ def reference() -> dict:
     fitting 48 gold pairs."""
     rounds = MarketModel(MarketConfig.from_dict(MARKET)).run().results()["rounds"]
     corpus = builtin_corpus(seed=0)
-    pairs = gold_pairs(corpus, corpus.pairs("train").iloc[:48], weight_vector(DEFAULT_TARGET_WEIGHTS))
+    pairs = gold_pairs(
+        corpus, corpus.pairs("train").iloc[:48], weight_vector(DEFAULT_TARGET_WEIGHTS)
+    )
     test = gold_pairs(corpus, corpus.pairs("test").iloc[:12], weight_vector(DEFAULT_TARGET_WEIGHTS))
     models = {}
     for name, settings in MODELS.items():
