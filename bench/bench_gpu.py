@@ -1,14 +1,14 @@
 """The reward model on a GPU: our trainers against TRL's RewardTrainer, and one study market.
 
 Every trainer trains MiniLM on the same data, all gold train pairs of the built-in corpus
-(10,395; ``--quick``: 512), for one epoch, on the same GPU, each after one warm-up fit in this
+(10,395; ``--quick``: 128, to check the bench runs), for one epoch, on the same GPU, each after one warm-up fit in this
 process (on 256 test pairs: CUDA start-up and kernel selection are not timed). Figures: training
 pairs per second of wall-clock time (pairs / time from building the trainer to the end of the
 fit, tokenisation and the frozen-state cache included, the GPU synchronised), of CPU time beside
 it, accuracy on every test pair (2,565), and peak GPU memory. Trainers:
 
-- ``trl``: TRL's ``RewardTrainer`` with its own defaults (only output, logging and saving are
-  switched off);
+- ``trl``: TRL's ``RewardTrainer`` with its own defaults (batch size, learning rate, bf16,
+  gradient checkpointing...), for one epoch; output, logging and saving are switched off;
 - ``finetune``: prefmarket, every weight trained, at each batch size and learning rate of
   ``GRID``; ``k2``: the top two layers on cached frozen states, likewise. Both use
   ``precision = "auto"`` (bf16 autocast on a GPU).
@@ -106,6 +106,7 @@ def ours(train, test, warm, trainer: str, batch: int, rate: float, args) -> dict
         "device": args.device,
         "progress": False,
     }
+    clear_shared_states()  # each timed fit computes its own frozen states
     RewardModel(**settings).fit(warm)
     reset_memory(args.device)
     wall, cpu, model = timed(lambda: RewardModel(**settings).fit(train), args.device)
@@ -142,6 +143,7 @@ def trl(train, test, warm, args) -> dict:
         with tempfile.TemporaryDirectory() as output_dir:
             config = RewardConfig(
                 output_dir=output_dir,
+                num_train_epochs=1,  # the bench's one epoch for every trainer (TRL's default: 3)
                 save_strategy="no",
                 report_to=[],
                 disable_tqdm=True,
@@ -222,9 +224,10 @@ def study_market(args) -> dict:
     middle = plan.budgets[len(plan.budgets) // 2]
     run = next(r for r in plan.runs() if r.budget == middle and r.seed_index == 0)
     section = {"backbone": args.backbone, "device": args.device}
-    config = run.config.model_copy(
-        update={"reward_model": run.config.reward_model.model_copy(update=section)}
-    )
+    update = {"reward_model": run.config.reward_model.model_copy(update=section)}
+    if args.quick:  # two rounds, to check the bench runs
+        update["buyer"] = run.config.buyer.model_copy(update={"rounds": 2})
+    config = run.config.model_copy(update=update)
     wall, cpu, model = timed(lambda: MarketModel(config).run(), args.device)
     rounds = model.results()["rounds"]
     return {
@@ -257,7 +260,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--device", default="cuda", help="cuda (default), cuda:N or cpu")
     parser.add_argument("--backbone", default="minilm", help="minilm or a model folder")
     parser.add_argument("--max-length", type=int, default=128)
-    parser.add_argument("--quick", action="store_true", help="512 train pairs, 256 test pairs")
+    parser.add_argument("--quick", action="store_true", help="128 train pairs, 64 test pairs")
     parser.add_argument("--skip-trl", action="store_true")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument("--write", action="store_true", help="replace the RESULTS.md section")
@@ -279,9 +282,9 @@ def main() -> None:
     weights = weight_vector(DEFAULT_TARGET_WEIGHTS)
     train = gold_pairs(corpus, corpus.pairs("train"), weights)
     test = gold_pairs(corpus, corpus.pairs("test"), weights)
+    warm = test.iloc[-WARM_UP_PAIRS:]
     if args.quick:
-        train, test = train.iloc[:512], test.iloc[:256]
-    warm = gold_pairs(corpus, corpus.pairs("test"), weights).iloc[-WARM_UP_PAIRS:]
+        train, test, warm = train.iloc[:128], test.iloc[:64], warm.iloc[:32]
     rows = [] if args.skip_trl else [trl(train, test, warm, args)]
     if rows:
         print(table(rows, rows[0]["pairs_per_s"]), flush=True)

@@ -61,17 +61,31 @@ def run(
 
 def demo(
     out: str = typer.Option("out/demo", "--out", "-o", help="Output folder."),
-    fast: bool = typer.Option(False, "--fast", help="The [fast] table: head mode (about 2 min)."),
+    fast: bool = typer.Option(
+        None,
+        "--fast/--full",
+        help="--fast: a frozen backbone (the default where torch sees no GPU, minutes on two "
+        "cores); --full: MiniLM's top two layers fine-tuned (the default with a GPU; hours on "
+        "a CPU, estimated before the first market).",
+        show_default=False,
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out."),
     workers: int = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
 ) -> None:
-    """Compare mechanisms over seeds and budgets with a real MiniLM reward model.
+    """Which way of buying labels trains the best reward model for the money? The study.
 
-    The rows, seeds, budgets and scenarios are the run file examples/demo.toml.
+    Seven rows on 10 seeds and three budgets (examples/study.toml): fine-tuned where a GPU is,
+    on a frozen backbone where not.
     """
     from sim.experiments.comparison import DEMO_FILE
+    from sim.experiments.devices import gpu_count
 
-    title = "prefmarket demo" + (" (--fast)" if fast else "")
+    if fast is None:
+        fast = gpu_count() == 0
+        where = "torch sees no GPU here" if fast else "on the GPU torch sees"
+        kind = "a frozen backbone (--full fine-tunes)" if fast else "MiniLM fine-tuned"
+        typer.echo(f"prefmarket demo: the study with {kind}, as {where}")
+    title = "prefmarket demo" + (" (frozen backbone)" if fast else " (fine-tuned)")
     _run_file(DEMO_FILE, out, fast, overwrite, title, workers)
 
 
@@ -86,4 +100,38 @@ def _run_file(config, out: str, fast: bool, overwrite: bool, title: str, workers
         check_devices(run.config for run in plan.runs())
     except ValueError as exc:
         raise usage_error(str(exc)) from None
+    _say_cpu_time(plan, workers)
     _write_comparison(out, overwrite, plan, title, workers)
+
+
+def _say_cpu_time(plan, workers: int | None) -> None:
+    """Before a plan that fine-tunes on this machine's CPU: its estimated time
+    (:mod:`sim.experiments.estimate`) and where it would run faster."""
+    from sim.experiments.devices import gpu_count
+    from sim.experiments.estimate import estimate_cpu_time
+    from sim.experiments.plan_runs import default_workers
+
+    configs = [run.config for run in plan.runs()]
+    on_cpu = [
+        c
+        for c in configs
+        if c.reward_model.mode != "head" and (c.reward_model.device == "cpu" or gpu_count() == 0)
+    ]
+    if not on_cpu:
+        return
+    workers = default_workers(len(configs)) if workers is None else workers
+    guess = estimate_cpu_time(on_cpu, workers)
+    typer.echo(
+        f"{guess.markets} markets fine-tune {on_cpu[0].reward_model.backbone} on this CPU, "
+        f"about {guess.labels / guess.markets:,.0f} labels each: estimated "
+        f"{_duration(guess.seconds)} on {workers} worker{'s' if workers > 1 else ''} "
+        "(calibrated here: "
+        f"{guess.pairs_per_s:.0f} training pairs/s and {guess.texts_per_s:.0f} texts scored/s a "
+        'worker). Faster: --fast (a frozen backbone), a GPU (reward_model.device = "auto" '
+        "takes it), or a Dask cluster (README: sweeps on GPUs)."
+    )
+
+
+def _duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"

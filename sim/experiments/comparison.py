@@ -35,8 +35,8 @@ from sim.experiments.run_file import MAIN_SCENARIO, RunPlan, load_run_file, mech
 
 __all__ = ["DEMO_FILE", "load_run_file", "mechanism_config", "run_comparison", "write_comparison"]
 
-DEMO_FILE = Path(__file__).resolve().parents[2] / "examples" / "demo.toml"
-"""The demo's run file: its rows, seeds, budgets, scenario and ``[fast]`` table."""
+DEMO_FILE = Path(__file__).resolve().parents[2] / "examples" / "study.toml"
+"""The demo's run file (the study): its rows, seeds, budgets and ``[fast]`` table."""
 
 SHOWN_OUTCOMES = ("reward_accuracy", "labels", "cumulative_spend", "label_accuracy")
 """Outcomes of the printed and reported summary table (summary.csv holds every one)."""

@@ -192,14 +192,16 @@ class PooledEmbeddings:
 
 
 class SharedStates:
-    """One frozen part's values for a whole process, each text computed alone.
+    """One frozen part's values for a whole process, each text computed alone, or with
+    ``fixed_shape`` in passes of ``GPU_PASS_TEXTS`` texts padded to ``max_length``.
 
     Least recently used texts are evicted beyond ``bound_mb`` MiB (raised to the largest
     bound any model asked for); a model's own cache keeps the values it holds.
     """
 
-    def __init__(self, bound_mb: float) -> None:
+    def __init__(self, bound_mb: float, fixed_shape: bool = False) -> None:
         self.bound_mb = bound_mb
+        self.fixed_shape = fixed_shape
         self._values: OrderedDict[TextKey, torch.Tensor] = OrderedDict()
         self._bytes = 0
 
@@ -207,11 +209,11 @@ class SharedStates:
         self, compute: Compute, backbone: torch.nn.Module, keys: list[TextKey]
     ) -> list[torch.Tensor]:
         """The values of distinct tokenised ``keys``, computing the missing ones by
-        ``compute`` (alone on the CPU, in fixed-shape passes on a GPU)."""
+        ``compute``: each alone, or in fixed-shape passes (``fixed_shape``, on a GPU)."""
         missing = [key for key in keys if key not in self._values]
-        on_gpu = next(backbone.parameters()).device.type == "cuda"
-        passes = _fixed_passes(missing) if on_gpu else [[key] for key in missing]
-        width = compute.encoder.max_length if on_gpu else None
+        fixed = self.fixed_shape
+        passes = _fixed_passes(missing) if fixed else [[key] for key in missing]
+        width = compute.encoder.max_length if fixed else None
         for members in passes:
             with torch.inference_mode():
                 values = compute(backbone, members, width)
@@ -264,7 +266,8 @@ def shared_states(settings: RewardSettings, source, part: str) -> SharedStates:
         settings.torch_threads,
         settings.device,
     )
-    shared = _SHARED.setdefault(identity, SharedStates(settings.cache_mb))
+    fixed_shape = settings.device != "cpu"
+    shared = _SHARED.setdefault(identity, SharedStates(settings.cache_mb, fixed_shape))
     shared.bound_mb = max(shared.bound_mb, settings.cache_mb)
     return shared
 

@@ -141,3 +141,24 @@ def test_the_gpu_draws_the_same_head_and_comes_close_to_the_cpu():
     prompts = list(pairs["prompt"])
     difference = abs(gpu.score(prompts, texts) - cpu.score(prompts, texts)).max()
     assert difference < 1e-3
+
+
+def test_fixed_shape_passes_give_a_text_the_same_value_whatever_shares_its_pass():
+    """The GPU's way of computing frozen states, run on the CPU: a text's value does not
+    depend on the texts computed with it, and matches the text computed alone closely."""
+    from sim.reward.state_cache import FrozenStates, SharedStates
+
+    model = RewardModel(trainable_layers=2, max_length=48, device="cpu", progress=False)
+    pairs = _pairs(120)
+    keys = list(dict.fromkeys(zip(pairs["prompt"], pairs["chosen"], strict=True)))[:40]
+    assert len(keys) == 40
+    encoder = model._encoder
+    encoder.tokenize_missing(keys)
+    frozen = FrozenStates(encoder, n_frozen=4, width=384)
+    backbone = model.network
+    first = SharedStates(1024, fixed_shape=True).get(frozen, backbone, keys[:30])
+    second = SharedStates(1024, fixed_shape=True).get(frozen, backbone, keys[20:])
+    alone = SharedStates(1024).get(frozen, backbone, keys[20:30])
+    for i in range(10):
+        assert torch.equal(first[20 + i], second[i])
+        torch.testing.assert_close(first[20 + i], alone[i], rtol=1e-4, atol=1e-4)
