@@ -23,8 +23,8 @@ step() {  # step NAME SECONDS COMMAND...: run with a limit, output to $OUT/NAME.
 }
 nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1
 nproc >> "$OUT/nvidia-smi.txt"
-step gpu_tests 120 python3 -m pytest -q -p no:cacheprovider -m gpu tests/sim/reward/test_device.py
-step bench_gpu 200 python3 bench/bench_gpu.py --json "$OUT/bench_gpu.json"
-step study 270 python3 bench/bench_study.py run examples/study.toml \
+step bench_gpu 170 python3 bench/bench_gpu.py --json "$OUT/bench_gpu.json"
+step study 240 python3 bench/bench_study.py run examples/study.toml \
     --workers "$STUDY_WORKERS" --out "$OUT/study"
+step gpu_tests 60 python3 -m pytest -q -p no:cacheprovider -m gpu tests/sim/reward/test_device.py
 tail -n 3 "$OUT"/*.txt
