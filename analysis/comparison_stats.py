@@ -14,8 +14,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from analysis.intervals import excludes_zero, mean_interval, paired_interval
+from analysis.intervals import excludes_zero, mean_interval, paired_interval, paired_sd
 from analysis.outcomes import OUTCOMES, run_outcomes
+from analysis.resolution import min_detectable_difference
 from analysis.sweep_report import summarise
 
 RUN_IDENTITY = ["scenario", "mechanism", "budget", "seed_index"]
@@ -29,8 +30,13 @@ DIFFERENCE_COLUMNS = (
     "ci_high",
     "n_seeds",
     "excludes_zero",
+    "min_detectable",
 )
-"""Columns of a table of paired differences (``differences.csv``)."""
+"""Columns of a table of paired differences (``differences.csv``): ``mechanism`` minus
+``baseline`` in ``outcome``, seed by seed: the mean ``difference``, its 95% paired interval
+(``ci_low``, ``ci_high``), the seeds paired, whether the interval ``excludes_zero``, and the
+``min_detectable`` difference at those seeds (power 0.8, from the per-seed differences' SD:
+:func:`analysis.resolution.min_detectable_difference`)."""
 
 
 def seed_outcomes(rounds: pd.DataFrame) -> pd.DataFrame:
@@ -63,8 +69,8 @@ def _by_seed(outcomes: pd.DataFrame, row: str, outcome: str) -> pd.Series:
 def paired_differences(
     outcomes: pd.DataFrame, baseline: str, order: list[str], names=tuple(OUTCOMES)
 ) -> pd.DataFrame:
-    """Each row minus ``baseline``, seed by seed, for each outcome: long format with
-    ``mechanism, baseline, outcome, difference, ci_low, ci_high, n_seeds, excludes_zero``."""
+    """Each row minus ``baseline``, seed by seed, for each outcome: long format with the
+    columns of :data:`DIFFERENCE_COLUMNS`."""
     records = []
     for row in order:
         if row == baseline:
@@ -79,7 +85,8 @@ def _difference(row: str, baseline: str, outcome: str, mine, theirs) -> dict:
     """The paired difference of two per-seed series (aligned on their common seeds)."""
     mine, theirs = mine.align(theirs, join="inner")
     mean, low, high, n = paired_interval(mine, theirs)
-    values = (row, baseline, outcome, mean, low, high, n, excludes_zero(low, high))
+    smallest = min_detectable_difference(paired_sd(mine, theirs), n)
+    values = (row, baseline, outcome, mean, low, high, n, excludes_zero(low, high), smallest)
     return dict(zip(DIFFERENCE_COLUMNS, values, strict=True))
 
 

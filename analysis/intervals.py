@@ -23,10 +23,14 @@ from scipy import stats
 CONFIDENCE = 0.95
 
 
+def _finite(values) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    return values[np.isfinite(values)]
+
+
 def mean_interval(values) -> tuple[float, float, float, int]:
     """Mean, 95% t-interval (low, high) and count of the finite ``values``."""
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
+    values = _finite(values)
     n = values.size
     if n == 0:
         return math.nan, math.nan, math.nan, 0
@@ -41,6 +45,13 @@ def paired_interval(values, baseline) -> tuple[float, float, float, int]:
     """Mean difference ``values - baseline`` over seeds (arrays aligned by seed) and its 95%
     paired t-interval; seeds where either is missing are left out."""
     return mean_interval(np.asarray(values, dtype=float) - np.asarray(baseline, dtype=float))
+
+
+def paired_sd(values, baseline) -> float:
+    """Sample standard deviation (``ddof=1``) of the differences ``values - baseline`` over
+    the seeds where both are known, as :func:`paired_interval` takes them; NaN below two."""
+    differences = _finite(np.asarray(values, dtype=float) - np.asarray(baseline, dtype=float))
+    return float(differences.std(ddof=1)) if differences.size > 1 else math.nan
 
 
 def excludes_zero(low: float, high: float) -> bool:
