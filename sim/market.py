@@ -77,6 +77,13 @@ GOLD_POOL_SIZE = 200
 """Train pairs set aside as golden items (answer known to the buyer), at most a tenth."""
 
 
+def eval_pair_count(eval_pairs: int | None, n_test: int) -> int:
+    """How many held-out gold pairs reward accuracy is measured on: the whole test split of
+    ``n_test`` pairs (``eval_pairs`` None), or ``reward_model.eval_pairs`` of them, at most
+    the split."""
+    return n_test if eval_pairs is None else min(eval_pairs, n_test)
+
+
 class MarketModel(mesa.Model):
     """The preference-label market, built from a :class:`~sim.config.MarketConfig`.
 
@@ -171,7 +178,7 @@ class MarketModel(mesa.Model):
         self._unlabelled = np.ones(len(self.regular_pool), dtype=bool)
         test = self.corpus.pairs("test")
         if self.config.reward_model.eval_pairs is not None:
-            n_eval = min(self.config.reward_model.eval_pairs, len(test))
+            n_eval = eval_pair_count(self.config.reward_model.eval_pairs, len(test))
             test = test.iloc[np.sort(self.rng.choice(len(test), n_eval, replace=False))]
         self.eval_pairs = gold_pairs(self.corpus, test, self.target_weights)
 
