@@ -1,11 +1,22 @@
-"""The comparison's answer in words, generated from its numbers.
+"""The comparison's answer in words, generated from its numbers: a short list of claims, the
+answer to the run's question first (which row trains the best reward model for the money).
 
-Every claim that two rows differ in an outcome is made only when the 95% paired interval of
-the difference excludes 0; otherwise the text says they are not distinguishable (or that the
-experiment cannot tell, with one seed). The spend to reach a target is compared more
-cautiously: one row is said to need more only when the two rows' intervals (inverted
-frontier bands, pointwise 95%) do not overlap. Numbers are means over seeds with the
-half-width of their 95% interval (:mod:`analysis.intervals`).
+A paired difference (a row of a :data:`analysis.comparison_stats.DIFFERENCE_COLUMNS` table)
+reads as one of four :func:`verdict` s:
+
+- identical: every per-seed difference is exactly 0;
+- an effect: its 95% paired interval excludes 0 and its size exceeds the resolution of one
+  evaluation (for reward accuracy the binomial standard error of one test-split
+  evaluation, :func:`analysis.resolution.evaluation_resolution`; 0 for other outcomes);
+- below resolution: the interval excludes 0 but the size does not exceed that resolution;
+- not distinguishable: the interval holds 0 (or there is none), said with the minimum
+  detectable difference at its seeds (power 0.8, :mod:`analysis.resolution`): a real
+  difference is likely smaller than that.
+
+The spend to reach a target is compared more cautiously: one row is said to need more only
+when the two rows' intervals (inverted frontier bands, pointwise 95%) do not overlap. Numbers
+are means over seeds with the half-width of their 95% interval (:mod:`analysis.intervals`);
+differences of reward accuracy are in points (hundredths).
 """
 
 from __future__ import annotations
@@ -14,6 +25,16 @@ import numpy as np
 import pandas as pd
 
 from analysis.intervals import with_interval
+from analysis.resolution import POWER
+
+IDENTICAL = "identical"
+EFFECT = "effect"
+BELOW_RESOLUTION = "below resolution"
+NOT_DISTINGUISHABLE = "not distinguishable"
+
+UNITS = {"reward_accuracy": (100.0, 2, " points"), "labels": (1.0, 0, " labels")}
+"""How a difference in an outcome is written: scale, decimals, unit (others: as is, 3
+decimals)."""
 
 
 def _names(rows: list[str]) -> str:
@@ -22,34 +43,131 @@ def _names(rows: list[str]) -> str:
     return ", ".join(rows[:-1]) + " and " + rows[-1]
 
 
+def _is(rows: list[str]) -> str:
+    return "is" if len(rows) == 1 else "are"
+
+
+def verdict(diff: pd.Series, resolution: float = 0.0) -> str:
+    """How one paired difference reads (module docstring): :data:`IDENTICAL`,
+    :data:`EFFECT`, :data:`BELOW_RESOLUTION` or :data:`NOT_DISTINGUISHABLE`.
+
+    Every per-seed difference is exactly 0 when the mean is 0 and the interval has no width
+    (a standard deviation of exactly 0), or is undefined (one seed). An undefined (NaN)
+    ``resolution`` leaves the interval rule alone.
+    """
+    if diff["difference"] == 0 and not diff["ci_high"] - diff["ci_low"] > 0:
+        return IDENTICAL
+    if not diff["excludes_zero"]:
+        return NOT_DISTINGUISHABLE
+    return BELOW_RESOLUTION if abs(diff["difference"]) <= resolution else EFFECT
+
+
+def _verdicts(diffs: pd.DataFrame, resolution: float) -> pd.Series:
+    """:func:`verdict` of each row of ``diffs``, on its index."""
+    return pd.Series(
+        [verdict(diff, resolution) for _, diff in diffs.iterrows()], index=diffs.index, dtype=object
+    )
+
+
+def _amount(outcome: str, value: float) -> str:
+    """``value`` (a difference in ``outcome``) in its unit (:data:`UNITS`)."""
+    scale, digits, unit = UNITS.get(outcome, (1.0, 3, ""))
+    return f"{scale * value:.{digits}f}{unit}"
+
+
+def _change(diff: pd.Series, sign: float = 1.0) -> str:
+    """``sign`` times the difference with the half-width of its interval, in its unit."""
+    scale, digits, unit = UNITS.get(diff["outcome"], (1.0, 3, ""))
+    ends = sorted(sign * scale * diff[k] for k in ("ci_low", "ci_high"))
+    return with_interval(sign * scale * diff["difference"], *ends, digits) + unit
+
+
+def _undetected(diffs: pd.DataFrame) -> str:
+    """What differences that are not distinguishable from 0 are likely smaller than: the
+    (largest, and the typical) minimum detectable difference at their seeds."""
+    smallest = diffs["min_detectable"].astype(float).dropna()
+    if smallest.empty:
+        return "with no minimum detectable difference (one seed)"
+    outcome, seeds = diffs["outcome"].iloc[0], int(diffs["n_seeds"].max())
+    at = f"at {seeds} seeds, power {POWER:g}"
+    if len(smallest) == 1:
+        return (
+            f"likely smaller than {_amount(outcome, smallest.iloc[0])} "
+            f"(the minimum detectable difference {at})"
+        )
+    return (
+        f"likely smaller than {_amount(outcome, smallest.max())} (the largest minimum "
+        f"detectable difference {at}; typical {_amount(outcome, smallest.median())})"
+    )
+
+
+def _below(outcome: str, resolution: float) -> str:
+    return f"below what one evaluation resolves (± {_amount(outcome, resolution)})"
+
+
 def accuracy_findings(
-    summary: pd.DataFrame, to_best: pd.DataFrame, budget: float, n_seeds: int
+    summary: pd.DataFrame, to_best: pd.DataFrame, budget: float, n_seeds: int, resolution: float
 ) -> list[str]:
-    """Which row reaches the highest reward accuracy at ``budget``, and which rows the
-    intervals cannot tell apart from it (``to_best``: paired differences to the best row)."""
+    """Which row trains the best reward model at ``budget``, and how every other row compares
+    with it (``to_best``: paired differences to the best row; ``resolution``: of one
+    evaluation of reward accuracy). The first claim answers the run's question."""
     best = summary["reward_accuracy_mean"].idxmax()
     row = summary.loc[best]
     reached = with_interval(
         row["reward_accuracy_mean"], row["reward_accuracy_ci_low"], row["reward_accuracy_ci_high"]
     )
-    sentences = [
-        f"At budget {budget:g} ({n_seeds} seeds), {best} reaches reward accuracy {reached}."
-    ]
+    where = f"At budget {budget:g} ({n_seeds} seed{'' if n_seeds == 1 else 's'})"
     if n_seeds < 2:
-        sentences.append("With one seed there is no interval: rerun with seeds >= 3 to compare.")
-        return sentences
+        return [
+            f"{where}, {best} reaches the highest reward accuracy, {reached}; with one seed "
+            "there is no interval: rerun with seeds >= 3 to compare the rows."
+        ]
     accuracy = to_best[to_best["outcome"] == "reward_accuracy"]
-    tied = accuracy.loc[~accuracy["excludes_zero"], "mechanism"].tolist()
-    behind = accuracy[accuracy["excludes_zero"]]
-    if tied:
-        verb = "is" if len(tied) == 1 else "are"
-        sentences.append(f"{_names(tied)} {verb} not distinguishable from it.")
-    for _, diff in behind.iterrows():
-        sentences.append(
-            f"{diff['mechanism']} falls short of it by "
-            f"{with_interval(-diff['difference'], -diff['ci_high'], -diff['ci_low'])}."
+    kinds = _verdicts(accuracy, resolution)
+    unclear, same, unresolved, behind = (
+        accuracy[kinds == kind]
+        for kind in (NOT_DISTINGUISHABLE, IDENTICAL, BELOW_RESOLUTION, EFFECT)
+    )
+    tied = [
+        f"{_names(rows)} {_is(rows)} {what}"
+        for rows, what in (
+            (
+                unclear["mechanism"].tolist(),
+                f"not distinguishable from it, a difference {_undetected(unclear)}",
+            ),
+            (same["mechanism"].tolist(), "identical to it (every seed's difference exactly 0)"),
+            (unresolved["mechanism"].tolist(), "behind it by less than one evaluation resolves"),
         )
-    return sentences
+        if rows
+    ]
+    if tied:
+        findings = [
+            f"{where}, no row is shown to train the best reward model for the money: {best} "
+            f"reaches the highest reward accuracy, {reached}, but {'; '.join(tied)}."
+        ]
+    elif len(behind):
+        findings = [
+            f"{where}, {best} trains the best reward model for the money: reward accuracy "
+            f"{reached}, ahead of every other row."
+        ]
+    else:
+        findings = [f"{where}, {best} reaches reward accuracy {reached}."]
+    if len(unclear):
+        parts = [
+            f"{d['mechanism']} {_change(d)} (detectable from "
+            f"{_amount('reward_accuracy', d['min_detectable'])})"
+            for _, d in unclear.iterrows()
+        ]
+        findings.append(f"Not distinguishable from {best}: {'; '.join(parts)}.")
+    for _, d in unresolved.iterrows():
+        findings.append(
+            f"{d['mechanism']} is behind {best} by {_change(d, -1)}, "
+            f"{_below('reward_accuracy', resolution)}: not an effect."
+        )
+    if len(behind):
+        parts = [f"{d['mechanism']} by {_change(d, -1)}" for _, d in behind.iterrows()]
+        findings.append(f"Behind {best} in reward accuracy: {'; '.join(parts)}.")
+    return findings
 
 
 def spend_text(spend: float, lowest: float, highest: float) -> str:
@@ -92,51 +210,69 @@ def spend_findings(needed: pd.DataFrame, baseline: str, best: str, target: float
     return sentences
 
 
-def weighting_findings(differences: pd.DataFrame) -> list[str]:
-    """QA-DPO against unweighted training (``differences``: weighted row minus its twin)."""
-    sentences = []
+def _reading(diff: pd.Series, resolution: float) -> str:
+    """The verdict of a difference that is not identical, after its size."""
+    kind = verdict(diff, resolution)
+    if kind == EFFECT:
+        return "an effect"
+    if kind == BELOW_RESOLUTION:
+        return f"{_below(diff['outcome'], resolution)}, not an effect"
+    return f"not distinguishable from no change, {_undetected(pd.DataFrame([diff]))}"
+
+
+def weighting_findings(differences: pd.DataFrame, resolution: float) -> list[str]:
+    """QA-DPO against unweighted training (``differences``: weighted row minus its twin;
+    ``resolution``: of one evaluation of reward accuracy)."""
+    findings = []
     for _, diff in differences[differences["outcome"] == "reward_accuracy"].iterrows():
-        change = with_interval(diff["difference"], diff["ci_low"], diff["ci_high"])
-        verdict = (
-            "an effect the interval supports"
-            if diff["excludes_zero"]
-            else "not distinguishable from no effect"
+        pair = f"{diff['mechanism']} minus {diff['baseline']}"
+        if verdict(diff, resolution) == IDENTICAL:
+            findings.append(
+                f"QA-DPO weights leave {diff['baseline']}'s reward accuracy identical "
+                f"({pair}: every seed's difference exactly 0)."
+            )
+            continue
+        findings.append(
+            f"QA-DPO weights change {diff['baseline']}'s reward accuracy by {_change(diff)} "
+            f"({pair}): {_reading(diff, resolution)}."
         )
-        sentences.append(
-            f"QA-DPO weights change {diff['baseline']}'s reward accuracy by {change} "
-            f"({diff['mechanism']} minus {diff['baseline']}): {verdict}."
-        )
-    return sentences
+    return findings
 
 
 def shading_findings(
-    shading: pd.DataFrame, effects: pd.DataFrame, scenario: str, main: str
+    shading: pd.DataFrame, effects: pd.DataFrame, scenario: str, main: str, resolution: float
 ) -> list[str]:
     """How far sellers of ``scenario`` shade by the last round, and what it costs the buyer
-    (``effects``: paired differences ``scenario`` minus ``main``)."""
+    (``effects``: paired differences ``scenario`` minus ``main``; ``resolution``: of one
+    evaluation of reward accuracy, the only outcome with one)."""
     last = shading[shading["scenario"] == scenario]
     last = last[last["round"] == last["round"].max()]
     parts = [
         f"{r['mechanism']} {with_interval(r['ask_over_cost'], r['ci_low'], r['ci_high'], 2)}"
         for _, r in last.iterrows()
     ]
-    sentences = [
+    findings = [
         f"With {scenario.replace('_', ' ')}, mean ask / cost in the last round: {'; '.join(parts)}."
     ]
-    for outcome, what, digits in (
-        ("labels", "labels", 0),
-        ("reward_accuracy", "reward accuracy", 3),
-    ):
-        rows = effects[(effects["outcome"] == outcome) & effects["excludes_zero"]]
-        for _, diff in rows.iterrows():
-            change = with_interval(diff["difference"], diff["ci_low"], diff["ci_high"], digits)
-            sentences.append(
-                f"Under {diff['mechanism']} that changes the buyer's {what} by {change} against "
-                f"the {main} scenario's sellers."
+    for outcome, what in (("labels", "labels"), ("reward_accuracy", "reward accuracy")):
+        diffs = effects[effects["outcome"] == outcome]
+        floor = resolution if outcome == "reward_accuracy" else 0.0
+        kinds = _verdicts(diffs, floor)
+        for _, diff in diffs[kinds.isin([EFFECT, BELOW_RESOLUTION])].iterrows():
+            findings.append(
+                f"Under {diff['mechanism']} that changes the buyer's {what} by {_change(diff)} "
+                f"against the {main} scenario's sellers: {_reading(diff, floor)}."
             )
-        quiet = effects[(effects["outcome"] == outcome) & ~effects["excludes_zero"]]
+        same = diffs.loc[kinds == IDENTICAL, "mechanism"].tolist()
+        if same:
+            findings.append(
+                f"{_names(same)}: identical {what} under either sellers (every seed's "
+                "difference exactly 0)."
+            )
+        quiet = diffs[kinds == NOT_DISTINGUISHABLE]
         if len(quiet):
-            sentences.append(
-                f"{_names(quiet['mechanism'].tolist())}: no {what} change the intervals can show."
+            findings.append(
+                f"{_names(quiet['mechanism'].tolist())}: no {what} change the intervals can "
+                f"show, {_undetected(quiet)}."
             )
-    return sentences
+    return findings

@@ -1,4 +1,4 @@
-"""The mechanism-comparison report: tables with intervals, figures, and a paragraph, written
+"""The mechanism-comparison report: tables with intervals, figures, and findings, written
 as Markdown (``report.md`` beside ``figures/*.png``) and as one self-contained HTML file
 (``report.html``, the figures embedded as data URIs).
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,12 +31,19 @@ SKILL_BANDS = ("bottom quartile", "second quartile", "third quartile", "top quar
 
 @dataclass(frozen=True)
 class Block:
-    """One piece of a report: ``kind`` is ``heading``, ``text``, ``table`` or ``figure``."""
+    """One piece of a report: ``kind`` is ``heading``, ``text``, ``list`` (of ``items``),
+    ``table`` or ``figure``."""
 
     kind: str
     text: str = ""
     table: pd.DataFrame | None = None
     path: Path | None = None
+    items: tuple[str, ...] = ()
+
+
+def bullet_list(items: Iterable[str]) -> str:
+    """``items`` as a Markdown bullet list, one a line (also how a terminal shows them)."""
+    return "\n".join(f"- {item}" for item in items)
 
 
 def spend_by_skill_band(annotators: pd.DataFrame) -> pd.DataFrame:
@@ -174,6 +182,8 @@ def render_markdown(title: str, blocks: list[Block], directory: Path) -> str:
             lines += ["", f"## {block.text}"]
         elif block.kind == "text":
             lines += ["", block.text]
+        elif block.kind == "list":
+            lines += ["", bullet_list(block.items)]
         elif block.kind == "table":
             lines += ["", block.table.to_markdown()]
         elif block.kind == "figure":
@@ -202,6 +212,9 @@ def render_html(title: str, blocks: list[Block]) -> str:
             parts.append(f"<h2>{html.escape(block.text)}</h2>")
         elif block.kind == "text":
             parts.append(f"<p>{html.escape(block.text)}</p>")
+        elif block.kind == "list":
+            items = "".join(f"<li>{html.escape(item)}</li>" for item in block.items)
+            parts.append(f"<ul>{items}</ul>")
         elif block.kind == "table":
             parts.append(block.table.to_html(classes="summary", border=0, na_rep="n/a"))
         elif block.kind == "figure":

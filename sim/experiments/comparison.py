@@ -11,14 +11,17 @@ for any number of workers.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis import comparison_stats as stats
 from analysis import findings
 from analysis.report import (
     Block,
+    bullet_list,
     display_summary,
     plot_by_round,
     plot_frontier,
@@ -29,9 +32,11 @@ from analysis.report import (
     with_interval,
     write_report,
 )
+from analysis.resolution import POWER, evaluation_resolution
 from sim.experiments.output import manifest, staged_dir, write_json, write_tables
 from sim.experiments.plan_runs import run_comparison
 from sim.experiments.run_file import MAIN_SCENARIO, RunPlan, load_run_file, mechanism_config
+from sim.market import eval_pair_count
 
 __all__ = ["DEMO_FILE", "load_run_file", "mechanism_config", "run_comparison", "write_comparison"]
 
@@ -57,6 +62,21 @@ def qa_dpo_twins(plan: RunPlan) -> dict[str, str]:
     return twins
 
 
+def accuracy_resolution(plan: RunPlan, summary: pd.DataFrame) -> float:
+    """The resolution of one evaluation of reward accuracy in this comparison: the largest
+    binomial standard error over its rows at ``buyer.budget``, each at the row's mean reward
+    accuracy and its number of evaluation pairs (the corpus' test split, or
+    ``reward_model.eval_pairs``; :func:`analysis.resolution.evaluation_resolution`); NaN
+    when no row's is defined."""
+    errors = []
+    for row in plan.rows:
+        config = plan.config(row)
+        n_test = len(config.corpus.load().pairs("test"))
+        n_eval = eval_pair_count(config.reward_model.eval_pairs, n_test)
+        errors.append(evaluation_resolution(summary.loc[row, "reward_accuracy_mean"], n_eval))
+    return float(np.fmax.reduce(errors))  # NaN only where every row's is
+
+
 def write_comparison(
     out: Path,
     plan: RunPlan,
@@ -65,11 +85,14 @@ def write_comparison(
     overwrite: bool = False,
     workers: int | None = None,
     finished: tuple[dict[str, pd.DataFrame], float] | None = None,
+    show_findings: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Run the plan and write results, tables, manifest and both reports to ``out`` atomically.
 
     ``finished`` gives the plan's results and their wall time instead of running the plan:
     markets run elsewhere (``bench/bench_study.py`` on a machine without matplotlib).
+    ``show_findings`` (e.g. ``typer.echo``) receives the findings as a bullet list, one claim
+    a line, once the report is written.
 
     ``out`` receives ``results/<table>.parquet``, ``summary.csv``, ``differences.csv``,
     ``frontier.csv``, ``spend_needed.csv``, ``shading.csv`` and ``scenario_effects.csv``
@@ -106,6 +129,8 @@ def write_comparison(
             ),
             staging / "manifest.json",
         )
+    if show_findings is not None:
+        show_findings(bullet_list(content["findings"]))
     return content["printed"]
 
 
@@ -133,10 +158,11 @@ def comparison_content(plan: RunPlan, results: dict[str, pd.DataFrame]) -> dict:
         ignore_index=True,
     )
     n_seeds = plan.options.seeds
-    paragraph = findings.accuracy_findings(summary, to_best, base_budget, n_seeds)
+    resolution = accuracy_resolution(plan, summary)
+    claims = findings.accuracy_findings(summary, to_best, base_budget, n_seeds, resolution)
     if len(plan.budgets) > 1:
-        paragraph += findings.spend_findings(needed, baseline, best, target)
-    paragraph += findings.weighting_findings(weighted)
+        claims += findings.spend_findings(needed, baseline, best, target)
+    claims += findings.weighting_findings(weighted, resolution)
     tables = {"summary": summary, "differences": differences}
     if len(plan.budgets) > 1:
         tables |= {"frontier": points, "spend_needed": needed.reset_index()}
@@ -156,8 +182,8 @@ def comparison_content(plan: RunPlan, results: dict[str, pd.DataFrame]) -> dict:
             ignore_index=True,
         )
         for name in plan.scenarios:
-            paragraph += findings.shading_findings(
-                shading, effects[effects["scenario"] == name], name, MAIN_SCENARIO
+            claims += findings.shading_findings(
+                shading, effects[effects["scenario"] == name], name, MAIN_SCENARIO, resolution
             )
         tables |= {"shading": shading, "scenario_effects": effects}
     printed = display_summary(summary, SHOWN_OUTCOMES)
@@ -169,7 +195,8 @@ def comparison_content(plan: RunPlan, results: dict[str, pd.DataFrame]) -> dict:
     return {
         "summary": summary,
         "printed": printed,
-        "paragraph": " ".join(paragraph),
+        "findings": claims,
+        "resolution": resolution,
         "points": points,
         "needed": needed,
         "shading": shading,
@@ -211,7 +238,16 @@ def report_blocks(plan: RunPlan, content: dict, figures: Path, wall: float) -> l
     blocks = [
         Block("text", preamble),
         Block("heading", "Findings"),
-        Block("text", content["paragraph"]),
+        Block("list", items=tuple(content["findings"])),
+        Block(
+            "text",
+            "A difference is an effect when its 95% paired interval excludes 0 and, for reward "
+            "accuracy, it exceeds what one evaluation resolves (the binomial standard error of "
+            f"reward accuracy on the evaluation pairs: ± {100 * content['resolution']:.2f} "
+            "points here). A difference that is not distinguishable is likely smaller than its "
+            "minimum detectable difference (the difference the paired t test at these seeds "
+            f"detects with power {POWER:g}; differences.csv: min_detectable).",
+        ),
         Block("heading", f"Summary at budget {budget:g}"),
         Block("table", table=content["printed"]),
         Block(

@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.comparison_stats import DIFFERENCE_COLUMNS
 from analysis.outcomes import OUTCOMES
-from sim.experiments.comparison import run_comparison, write_comparison
+from sim.experiments.comparison import accuracy_resolution, run_comparison, write_comparison
 from sim.experiments.run_file import load_run_file
 from tests.sim.test_cli_run import assert_one_line_error, invoke, write
 
@@ -53,7 +54,8 @@ def test_two_workers_give_the_same_tables_as_one(plan, serial):
 
 def test_outputs_hold_intervals_differences_frontier_and_both_reports(plan, tmp_path):
     out = tmp_path / "out"
-    write_comparison(out, plan, "test", progress=False, workers=1)
+    shown = []
+    write_comparison(out, plan, "test", progress=False, workers=1, show_findings=shown.append)
     summary = pd.read_csv(out / "summary.csv", index_col=0)
     assert list(summary.index) == ["vcg", "posted_price"]
     for outcome in OUTCOMES:
@@ -61,6 +63,8 @@ def test_outputs_hold_intervals_differences_frontier_and_both_reports(plan, tmp_
         finite = low.notna()
         assert (low[finite] <= mean[finite]).all() and (mean[finite] <= high[finite]).all()
     differences = pd.read_csv(out / "differences.csv")
+    assert tuple(differences.columns) == DIFFERENCE_COLUMNS
+    assert (differences["min_detectable"].dropna() >= 0).all()
     assert set(differences["mechanism"]) == {"vcg"} and set(differences["baseline"]) == {
         "posted_price"
     }
@@ -76,7 +80,21 @@ def test_outputs_hold_intervals_differences_frontier_and_both_reports(plan, tmp_
     assert len(manifest["run_seeds"]) == 2
     page = (out / "report.html").read_text()
     assert page.count("data:image/png;base64,") == len(list((out / "figures").glob("*.png")))
-    assert "At budget 4" in (out / "report.md").read_text()
+    report = (out / "report.md").read_text()
+    (claims,) = shown  # the findings, one claim a line, as report.md lists them
+    assert claims.startswith("- At budget 4 (2 seeds)") and claims in report
+    assert page.count("<li>") == claims.count("\n- ") + 1
+
+
+def test_the_resolution_is_one_evaluation_on_the_rows_eval_pairs(plan, tmp_path):
+    """The coarsest row's binomial standard error: at accuracy 0.5 on the plan's 20 pairs,
+    0.5 / sqrt(20); on the built-in corpus' whole test split, about 0.9 points at 0.7."""
+    summary = pd.DataFrame({"reward_accuracy_mean": {"vcg": 0.7, "posted_price": 0.5}})
+    assert accuracy_resolution(plan, summary) == pytest.approx(0.5 / np.sqrt(20))
+    whole = {**PLAN, "reward_model": {"mode": "head"}}
+    whole_plan = load_run_file(write(tmp_path / "whole.toml", whole))
+    summary["reward_accuracy_mean"] = 0.7
+    assert accuracy_resolution(whole_plan, summary) == pytest.approx(0.009, abs=0.0002)
 
 
 @pytest.mark.parametrize(
