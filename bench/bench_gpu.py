@@ -1,11 +1,12 @@
 """The reward model on a GPU: our trainers against TRL's RewardTrainer, and one study market.
 
 Every trainer trains MiniLM on the same data, all gold train pairs of the built-in corpus
-(10,395; ``--quick``: 128, to check the bench runs), for one epoch, on the same GPU, each after one warm-up fit in this
-process (on 256 test pairs: CUDA start-up and kernel selection are not timed). Figures: training
-pairs per second of wall-clock time (pairs / time from building the trainer to the end of the
-fit, tokenisation and the frozen-state cache included, the GPU synchronised), of CPU time beside
-it, accuracy on every test pair (2,565), and peak GPU memory. Trainers:
+(10,395; ``--quick``: 128, to check the bench runs), for one epoch, on the same GPU, each after
+one warm-up fit in this process (on 256 test pairs: CUDA start-up and kernel selection are not
+timed). Figures: training pairs per second of wall-clock time (pairs / time from building the
+trainer to the end of the fit, tokenisation and the frozen-state cache included, the GPU
+synchronised), of CPU time beside it, accuracy on every test pair (2,565), and peak GPU memory.
+Trainers:
 
 - ``trl``: TRL's ``RewardTrainer`` with its own defaults (batch size, learning rate, bf16,
   gradient checkpointing...), for one epoch; output, logging and saving are switched off;
