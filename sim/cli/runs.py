@@ -9,8 +9,8 @@ from rich.table import Table
 from sim.cli.errors import usage_error
 
 WORKERS_HELP = (
-    "Worker processes [default: one per CPU, at most 4]; on a GPU machine also how many "
-    "markets share the GPU at once. Results do not depend on it."
+    "Worker processes [default: one per CPU, at most 4, or 16 where torch sees a GPU]; on a "
+    "GPU machine also how many markets share the GPU at once. Results do not depend on it."
 )
 
 
@@ -33,12 +33,21 @@ def _write_comparison(out: str, overwrite: bool, plan, title: str, workers: int 
 
     transformers_logging.disable_progress_bar()  # one "Loading weights" bar per market is noise
 
+    findings: list[str] = []
     try:
         path = check_output_dir(out, overwrite)
-        summary = write_comparison(path, plan, title=title, overwrite=overwrite, workers=workers)
+        summary = write_comparison(
+            path,
+            plan,
+            title=title,
+            overwrite=overwrite,
+            workers=workers,
+            show_findings=findings.append,
+        )
     except ValueError as exc:
         raise usage_error(str(exc)) from None
     _print_summary(summary, title)
+    typer.echo("\n".join(findings))
     typer.echo(
         f"wrote {path / 'report.md'} and report.html (figures, summary.csv, differences.csv, "
         "results/*.parquet, manifest.json beside them)"
