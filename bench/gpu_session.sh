@@ -3,7 +3,8 @@
 #   bash .device-kit/run-on-gpu.sh bash bench/gpu_session.sh
 # carrying .device-kit (built by prepare-kit.sh with EXTRA_WHEELS="pytest pluggy iniconfig").
 # Each step has its own time limit, so a slow one cannot take the others' figures with it; every
-# figure lands in $OUT (the folder the machine hands back). bench/RESULTS.md records them.
+# figure lands in $OUT (the folder the machine hands back), at most 8 files: the machine returns
+# no more (on 2026-12-04 the study's rounds table was left behind). bench/RESULTS.md records them.
 set -u
 OUT=${OUT:-out/gpu}
 STUDY_WORKERS=${STUDY_WORKERS:-12}
@@ -23,8 +24,11 @@ step() {  # step NAME SECONDS COMMAND...: run with a limit, output to $OUT/NAME.
 }
 nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1
 nproc >> "$OUT/nvidia-smi.txt"
-step bench_gpu 170 python3 bench/bench_gpu.py --json "$OUT/bench_gpu.json"
+STUDY=$(mktemp -d)
 step study 240 python3 bench/bench_study.py run examples/study.toml \
-    --workers "$STUDY_WORKERS" --out "$OUT/study"
+    --workers "$STUDY_WORKERS" --out "$STUDY"
+cp "$STUDY/results/rounds.parquet" "$OUT/study_rounds.parquet"
+cp "$STUDY/timing.json" "$OUT/study_timing.json"
+step bench_gpu 240 python3 bench/bench_gpu.py --json "$OUT/bench_gpu.json"
 step gpu_tests 60 python3 -m pytest -q -p no:cacheprovider -m gpu tests/sim/reward/test_device.py
 tail -n 3 "$OUT"/*.txt
