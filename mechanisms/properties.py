@@ -32,15 +32,30 @@ others asking their true costs:
    seller's allocation between neighbouring asks and of its :data:`PAYMENT_JUMPS`
    largest payment jumps, so thresholds no named ask gives (a posted price, a
    virtual-cost cut-off, a proportional share, the edge of a band) are bracketed from
-   both sides;
+   both sides; then once more for the jumps the first bisections uncovered (a band
+   next to a threshold). The brackets are the seller's *breakpoints*
+   (:func:`find_breakpoints`);
 4. ``n_local`` steps of a seeded local search around the most profitable misreport
    found, the step (from ``0.1 * scale``) halving on failure.
 
 ``scale = max(1, values, costs, budget)``, ``eps = 1e-6 * scale``, and a gain counts
-only above ``rel_tol * scale`` (float noise). Per seller the reported counterexample is
-the most profitable misreport found (ties go to the misreport closest to the true
-cost); sellers without one are not reported. A band of profitable asks ``w`` wide is
-hit by stage 2 with probability about ``min(1, n_grid * w / t)`` per seller.
+only above ``rel_tol * scale`` (float noise).
+
+Every ask tried is also tried as a *true cost*. DSIC is a claim about every type
+(Nisan et al. 2007, ch. 9): with the others' asks fixed, the seller's allocation
+``x(b)`` and payment ``p(b)`` as functions of its own ask decide it for every true cost
+at once, and a type ``c`` gains by asking ``b`` when ``p(b) - c x(b) > p(c) - c x(c)``.
+The check tests that for every pair of asks tried, so true costs and misreports on both
+sides of every breakpoint found: a violation confined to a narrow band of true costs (a
+seller paid its own ask inside a band, a rounding step, a tier boundary) is found as
+soon as one ask lands in the band, not only when the drawn cost does.
+
+Per seller the reported counterexample is the most profitable misreport of its given
+true cost; when that cost has none, the most profitable one of any type tried (its
+``true_cost`` then differs from the one given; ``truthful_asks`` replays it). Ties go
+to the misreport closest to the true cost; sellers without one are not reported. A band
+``w`` wide in which the outcome differs from both sides yet no named ask falls is hit
+by stage 2 with probability about ``min(1, n_grid * w / t)`` per seller.
 """
 
 from __future__ import annotations
@@ -109,6 +124,18 @@ class Violation:
     seed: int
     detail: str
 
+    @property
+    def truthful_asks(self) -> np.ndarray:
+        """The ask profile the misreport is compared with: ``asks``, the seller at its true cost.
+
+        DSIC: ``mech.run`` on this and on ``asks`` gives the two utilities in ``detail``.
+        Other properties: ``asks`` itself.
+        """
+        asks = np.array(self.asks, dtype=float)
+        if self.property == "dsic":
+            asks[self.seller] = self.true_cost
+        return asks
+
 
 @dataclass(frozen=True)
 class _Deviations:
@@ -118,6 +145,7 @@ class _Deviations:
     asks: np.ndarray
     allocation: np.ndarray
     payments: np.ndarray
+    breakpoints: tuple[tuple[float, float], ...] = ()
 
 
 def declared(mech: Mechanism, prop: str, market: Market | None = None) -> bool:
@@ -149,7 +177,9 @@ def check_dsic(
 
     ``u_i = payment_i - c_i * allocation_i`` (quasi-linear, DESIGN.md). Truthfulness is
     dominant-strategy (Nisan et al. 2007, ch. 9): the others ask their true costs here,
-    and the hypothesis suites vary those costs. See the module docstring for the search.
+    and the hypothesis suites vary those costs; the seller's own true cost is the one
+    given and, failing a gain there, every ask the search tries (a violation's
+    ``true_cost`` may then differ from ``true_costs``). See the module docstring.
     """
     search = _Search(n_grid, n_local)
     return _checks(mech, true_costs, market, seed, ("dsic",), search, rel_tol, timeout)["dsic"]
@@ -228,6 +258,37 @@ def check_all(
     return _checks(mech, true_costs, market, seed, PROPERTY_NAMES, search, rel_tol, timeout)
 
 
+def find_breakpoints(
+    mech: Mechanism,
+    asks,
+    market: Market,
+    seller: int,
+    seed: int = 0,
+    *,
+    n_grid: int = GRID_POINTS,
+    rel_tol: float = 1e-9,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> list[tuple[float, float]]:
+    """Where ``seller``'s allocation or payment jumps as a function of its own ask.
+
+    The others ask ``asks``; the seller's asks are those of the deviation search (module
+    docstring, stages 1 to 3, the seller's entry of ``asks`` as its cost). Returns
+    brackets ``(low, high)``, sorted, each at most ``1e-6 * scale`` wide, with a
+    different allocation, or a payment differing by more than ``rel_tol * scale``, at its
+    two ends; a payment that moves linearly with the ask (pay-as-bid) has no breakpoint.
+    A breakpoint between two asks the grids and named asks leave on one side (a band
+    narrower than a grid slice, and not next to a cost, value or budget share) can be
+    missed.
+    """
+    if not 0 <= seller < market.n_sellers:
+        raise ValueError(f"seller: must be in 0..{market.n_sellers - 1}, got {seller!r}")
+    costs, scale = _prepare(asks, market)
+    with CheckedRuns(mech, market, seed, timeout) as runs:
+        runs.outcome(costs)
+        deviations = _deviations(runs, costs, seller, scale, _Search(n_grid, 0), rel_tol * scale)
+    return list(deviations.breakpoints)
+
+
 @dataclass(frozen=True)
 class _Search:
     """Sizes of the deviation search's seeded stages (see the module docstring)."""
@@ -265,6 +326,8 @@ def _checks(
         runs.replay(costs)
         for violation in itertools.chain.from_iterable(found.values()):
             runs.replay(violation.asks)
+            if violation.property == "dsic":
+                runs.replay(violation.truthful_asks)
     return found
 
 
@@ -372,7 +435,8 @@ def _deviations(
     if selling:
         evaluate(_stratified(generator, search.n_grid, max(selling)))
     _step_beside_changes(tried, evaluate, anchors, eps)
-    _bisect_jumps(tried, evaluate, eps, tol)
+    breakpoints = _bisect_jumps(tried, evaluate, eps, tol)
+    breakpoints = sorted({*breakpoints, *_bisect_jumps(tried, evaluate, eps, tol)})
     step = 0.1 * scale
     for _ in range(search.n_local):
         best = max(tried, key=lambda ask: tried[ask][1] - own * tried[ask][0])
@@ -385,7 +449,7 @@ def _deviations(
     asks = np.array(sorted(tried))
     allocation = np.array([tried[a][0] for a in asks], dtype=np.int64)
     payments = np.array([tried[a][1] for a in asks])
-    return _Deviations(seller, asks, allocation, payments)
+    return _Deviations(seller, asks, allocation, payments, tuple(breakpoints))
 
 
 def _stratified(generator: np.random.Generator, points: int, top: float) -> np.ndarray:
@@ -406,32 +470,41 @@ def _step_beside_changes(tried, evaluate, anchors: np.ndarray, eps: float) -> No
     evaluate(steps)
 
 
-def _bisect_jumps(tried: Mapping[float, tuple[int, float]], evaluate, eps: float, tol: float):
+def _bisect_jumps(
+    tried: Mapping[float, tuple[int, float]], evaluate, eps: float, tol: float
+) -> list[tuple[float, float]]:
     """Bisect every allocation jump, and the largest payment jumps, between neighbouring asks.
 
     A payment jump is a payment change above ``tol`` between neighbours with the same
-    allocation; the :data:`PAYMENT_JUMPS` largest are bisected.
+    allocation, more than ``2 * eps`` apart (closer, it may be a slope); the
+    :data:`PAYMENT_JUMPS` largest are bisected. Returns the breakpoints
+    found, as brackets (see :func:`_bisect`).
     """
     allocation_jumps, payment_jumps = [], []
     for low, high in itertools.pairwise(sorted(tried)):
-        if high - low <= 2 * eps:
-            continue
         (units_low, paid_low), (units_high, paid_high) = tried[low], tried[high]
         if units_low != units_high:
             allocation_jumps.append((low, high))
-        elif abs(paid_high - paid_low) > tol:
+        elif high - low > 2 * eps and abs(paid_high - paid_low) > tol:
             payment_jumps.append((abs(paid_high - paid_low), low, high))
     largest_payment_jumps = [(low, high) for _, low, high in sorted(payment_jumps)[-PAYMENT_JUMPS:]]
+    brackets = []
     for low, high in allocation_jumps + largest_payment_jumps:
-        _bisect(tried, evaluate, low, high, eps, tol)
+        if (bracket := _bisect(tried, evaluate, low, high, eps, tol)) is not None:
+            brackets.append(bracket)
+    return sorted(set(brackets))
 
 
-def _bisect(tried, evaluate, low: float, high: float, eps: float, tol: float) -> None:
+def _bisect(
+    tried, evaluate, low: float, high: float, eps: float, tol: float
+) -> tuple[float, float] | None:
     """Halve ``[low, high]`` down to ``eps``, keeping the half where the outcome jumps.
 
     An allocation change decides the half; with one allocation throughout, the half with
     the larger payment change does, and the search stops where the payment is linear
-    (a midpoint payment within ``tol`` of the chord: a slope, not a jump).
+    (a midpoint payment within ``tol`` of the chord: a slope, not a jump). Returns the
+    final bracket, at most ``eps`` wide, with a different outcome at each end (a
+    breakpoint), or ``None`` where the payment turned out to be a slope.
     """
     while high - low > eps:
         middle = 0.5 * (low + high)
@@ -446,43 +519,57 @@ def _bisect(tried, evaluate, low: float, high: float, eps: float, tol: float) ->
         elif units_mid != units_high:
             low = middle
         elif abs(paid_mid - 0.5 * (paid_low + paid_high)) <= tol:
-            return
+            return None
         elif abs(paid_mid - paid_low) >= abs(paid_high - paid_mid):
             high = middle
         else:
             low = middle
+    return (low, high)
 
 
 def _dsic_violation(
     runs: CheckedRuns, costs: np.ndarray, deviations: _Deviations, tol: float
 ) -> Violation | None:
+    """The most profitable misreport of the seller's true cost, else of any ask tried as a type.
+
+    Every ask ``c`` tried is also a true cost the seller could have (the others' costs
+    fixed): DSIC requires ``u(b; c) = p(b) - c * x(b) <= u(c; c)`` for every pair of asks
+    tried, and the asks on both sides of each breakpoint are among them. A gain at the
+    given true cost is reported first; otherwise the largest gain over all types, ties
+    going to the misreport closest to the type.
+    """
     seller = deviations.seller
-    own = costs[seller]
-    utilities = deviations.payments - own * deviations.allocation
-    truthful = int(np.searchsorted(deviations.asks, own))
-    gains = utilities - utilities[truthful]
-    if gains.max() <= tol:
+    tried = deviations.asks
+    # utility[c, b]: a seller of true cost tried[c] asking tried[b]
+    utility = deviations.payments[None, :] - tried[:, None] * deviations.allocation[None, :]
+    gains = utility - np.diag(utility)[:, None]
+    own = int(np.searchsorted(tried, costs[seller]))
+    rows = [own] if gains[own].max() > tol else np.arange(tried.size)
+    best_gain = gains[rows].max()
+    if best_gain <= tol:
         return None
-    best_gain = gains.max()
-    near_best = np.flatnonzero(gains >= best_gain - tol)
-    best = near_best[np.argmin(np.abs(deviations.asks[near_best] - own))]
-    misreport = float(deviations.asks[best])
+    near = np.argwhere(gains[rows] >= best_gain - tol)
+    distance = np.abs(tried[near[:, 1]] - tried[np.asarray(rows)[near[:, 0]]])
+    row, best = near[np.argmin(distance)]
+    truthful = int(np.asarray(rows)[row])
+    true_cost, misreport = float(tried[truthful]), float(tried[best])
     asks = costs.copy()
     asks[seller] = misreport
     return Violation(
         property="dsic",
         seller=seller,
-        true_cost=float(own),
+        true_cost=true_cost,
         misreport=misreport,
-        amount=float(gains[best]),
+        amount=float(gains[truthful, best]),
         market=runs.market,
         asks=asks,
         seed=runs.seed,
         detail=(
-            f"truthful: sells {deviations.allocation[truthful]} for "
-            f"{deviations.payments[truthful]:.6g} (utility {utilities[truthful]:.6g}); "
-            f"asking {misreport:.6g}: sells {deviations.allocation[best]} for "
-            f"{deviations.payments[best]:.6g} (utility {utilities[best]:.6g})"
+            f"seller {seller} of true cost {true_cost:.9g}, the others truthful: asking it, sells "
+            f"{deviations.allocation[truthful]} for {deviations.payments[truthful]:.9g} "
+            f"(utility {utility[truthful, truthful]:.9g}); asking {misreport:.9g}, sells "
+            f"{deviations.allocation[best]} for {deviations.payments[best]:.9g} "
+            f"(utility {utility[truthful, best]:.9g})"
         ),
     )
 

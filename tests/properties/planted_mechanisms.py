@@ -14,6 +14,7 @@ import numpy as np
 
 from mechanisms import Market, Outcome
 from mechanisms.first_price import FirstPrice
+from mechanisms.uniform_price import UniformPrice
 from mechanisms.vcg import VCG
 
 CLAIMS = {"dsic": True, "ir": True, "budget_feasible": False, "monotone": True}
@@ -70,3 +71,55 @@ class BandBonus:
         in_band = (asks >= self.low) & (asks < self.low + 0.01)
         bonus = self.bonus * outcome.allocation * in_band
         return Outcome(outcome.allocation, outcome.payments + bonus)
+
+
+UNIFORM_CLAIMS = {**CLAIMS, "budget_feasible": True}
+
+
+class BandPaysAsk:
+    """The (k+1)-th price, except that a winner asking in ``[low, high]`` is paid its own ask.
+
+    Claims DSIC with unit capacities, as :class:`~mechanisms.uniform_price.UniformPrice`
+    does. A seller whose true cost lies in the band is paid its cost (utility 0) when
+    truthful, and the uniform price when it asks just above the band: a profitable
+    misreport only for true costs inside a band 0.01 wide (issue 27).
+    """
+
+    name = "planted_band_pays_ask"
+    description = "Uniform price, but a winner asking in [0.41, 0.42] is paid its ask."
+    properties: ClassVar[Mapping[str, bool]] = UNIFORM_CLAIMS
+    conditions: ClassVar[Mapping[str, str]] = {"dsic": "unit_capacity"}
+
+    def __init__(self, low: float = 0.41, high: float = 0.42):
+        self.low = low
+        self.high = high
+
+    def run(self, asks, market: Market, rng: np.random.Generator) -> Outcome:
+        outcome = UniformPrice().run(asks, market, rng)
+        in_band = (outcome.allocation > 0) & (asks >= self.low) & (asks <= self.high)
+        payments = np.where(in_band, outcome.allocation * asks, outcome.payments)
+        return Outcome(outcome.allocation, payments)
+
+
+class CloseToThePricePaysAsk:
+    """The (k+1)-th price, except that a winner asking within ``width`` of its price gets its ask.
+
+    Claims DSIC with unit capacities. The band sits just below each winner's own
+    threshold, so it moves with the market: a seller whose true cost lies in it gains
+    (up to ``width``) by asking further below the price.
+    """
+
+    name = "planted_close_to_the_price_pays_ask"
+    description = "Uniform price, but a winner asking within 0.005 of its price is paid its ask."
+    properties: ClassVar[Mapping[str, bool]] = UNIFORM_CLAIMS
+    conditions: ClassVar[Mapping[str, str]] = {"dsic": "unit_capacity"}
+
+    def __init__(self, width: float = 0.005):
+        self.width = width
+
+    def run(self, asks, market: Market, rng: np.random.Generator) -> Outcome:
+        outcome = UniformPrice().run(asks, market, rng)
+        units = np.maximum(outcome.allocation, 1)
+        close = (outcome.allocation > 0) & (outcome.payments / units - asks <= self.width)
+        payments = np.where(close, outcome.allocation * asks, outcome.payments)
+        return Outcome(outcome.allocation, payments)

@@ -36,17 +36,26 @@ def test_pay_as_bid_winner_gains_by_asking_up_to_the_runner_up():
     # Pay-as-bid, costs 0.2 and 0.5: the winner's best response is an ask just at the
     # runner-up's 0.5 (ties go to the lower index), gaining 0.5 - 0.2 = 0.3 over truth.
     violations = check_dsic(PayAsBid(), np.array([0.2, 0.5]), TWO_SELLERS_ONE_LABEL)
-    assert [v.seller for v in violations] == [0]
+    assert [v.seller for v in violations] == [0, 1]
     assert violations[0].amount == pytest.approx(0.3, abs=THRESHOLD_TOL)
     assert violations[0].misreport == pytest.approx(0.5, abs=THRESHOLD_TOL)
     assert violations[0].true_cost == 0.2
+    # Seller 1 (cost 0.5) loses at any ask that gains, but a seller 1 of a true cost
+    # c < 0.2 would win paid c truthfully, and 0.2 - c more by asking just under 0.2
+    # (the tie at 0.2 goes to seller 0): the kit tries every ask as a true cost.
+    other_type = violations[1]
+    assert other_type.true_cost < 0.2 < other_type.misreport + THRESHOLD_TOL
+    assert other_type.amount == pytest.approx(
+        other_type.misreport - other_type.true_cost, abs=1e-12
+    )
 
 
 def test_first_price_is_not_dsic():
     mech = get_mechanism("first_price")
     violations = check_dsic(mech, np.array([0.2, 0.5]), TWO_SELLERS_ONE_LABEL)
-    assert [v.seller for v in violations] == [0]
+    assert [v.seller for v in violations] == [0, 1]  # seller 1: a type below 0.2, as above
     assert violations[0].amount == pytest.approx(0.3, abs=THRESHOLD_TOL)
+    assert violations[1].true_cost < 0.2
 
 
 def test_vcg_overspends_a_budget():

@@ -13,6 +13,9 @@ from typing import ClassVar
 import numpy as np
 
 from mechanisms import Market, Outcome
+from mechanisms.second_price import SecondPrice
+from mechanisms.uniform_price import UniformPrice
+from mechanisms.vcg import VCG
 
 
 def cheapest_units(asks: np.ndarray, market: Market) -> np.ndarray:
@@ -162,3 +165,81 @@ class RandomSerialPostedPrice:
             allocation[seller] = units
             demand_left -= units
         return Outcome(allocation, allocation * self.price)
+
+
+TRUTHFUL = {"dsic": True, "ir": True, "budget_feasible": False, "monotone": True}
+
+
+def _reserve(market: Market, rng: np.random.Generator) -> float:
+    """A reserve drawn from ``rng``, uniform on ``[0, highest value]``; the asks play no part."""
+    return float(rng.uniform(0.0, market.values.max(initial=0.0)))
+
+
+def _values_capped(market: Market, cap: float) -> Market:
+    """The market with every value lowered to at most ``cap``."""
+    return Market(np.minimum(market.values, cap), market.capacities, market.demand, market.budget)
+
+
+class VCGRandomReserve:
+    """VCG on values capped by a reserve drawn from ``rng`` (uniform up to the highest value).
+
+    The reserve depends on the market and the coins, not on the asks, and VCG is DSIC for
+    any values (Clarke 1971), so this is DSIC, IR and monotone for every draw.
+    """
+
+    name = "toy_vcg_random_reserve"
+    description = "VCG with a random reserve on every value."
+    properties: ClassVar[Mapping[str, bool]] = TRUTHFUL
+
+    def run(self, asks, market: Market, rng: np.random.Generator) -> Outcome:
+        return VCG().run(asks, _values_capped(market, _reserve(market, rng)), rng)
+
+
+class CappedUniformPrice:
+    """The (k+1)-th price with every unit's price capped at ``cap``: the uniform price on
+    values lowered to ``cap``, so DSIC with unit capacities (Vickrey 1961), as UniformPrice.
+    """
+
+    name = "toy_capped_uniform_price"
+    description = "Uniform (k+1)-th price, each unit's price capped at 0.6."
+    properties: ClassVar[Mapping[str, bool]] = {**TRUTHFUL, "budget_feasible": True}
+    conditions: ClassVar[Mapping[str, str]] = {"dsic": "unit_capacity"}
+
+    def __init__(self, cap: float = 0.6):
+        self.cap = cap
+
+    def run(self, asks, market: Market, rng: np.random.Generator) -> Outcome:
+        return UniformPrice().run(asks, _values_capped(market, self.cap), rng)
+
+
+class SecondPriceRandomReserve:
+    """A second-price auction on values capped by a reserve drawn from ``rng``.
+
+    The single-item Vickrey auction with a random reserve, a mixture of DSIC
+    mechanisms over coins independent of the asks: DSIC for every draw.
+    """
+
+    name = "toy_second_price_random_reserve"
+    description = "One label from the lowest ask, second price, random reserve."
+    properties: ClassVar[Mapping[str, bool]] = {**TRUTHFUL, "budget_feasible": True}
+
+    def run(self, asks, market: Market, rng: np.random.Generator) -> Outcome:
+        return SecondPrice().run(asks, _values_capped(market, _reserve(market, rng)), rng)
+
+
+class LotteryPostedPrice:
+    """A posted price drawn from ``rng`` (uniform up to the highest value), then
+    :class:`RandomSerialPostedPrice` at that price: a take-it-or-leave-it offer whose
+    price and arrival order ignore the asks, so DSIC for every draw.
+    """
+
+    name = "toy_lottery_posted_price"
+    description = "Posted price drawn at random, random arrival order."
+    properties: ClassVar[Mapping[str, bool]] = {**TRUTHFUL, "budget_feasible": True}
+
+    def run(self, asks, market: Market, rng: np.random.Generator) -> Outcome:
+        posted = RandomSerialPostedPrice()
+        posted.price = _reserve(market, rng)
+        if posted.price <= 0:  # all values 0: nothing is worth buying
+            return Outcome.empty(market.n_sellers)
+        return posted.run(asks, market, rng)
