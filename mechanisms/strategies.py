@@ -16,6 +16,10 @@ costs, budgets) are bounded and finite. Half of the draws lie on the grid of mul
 of 1/64 of the bound, so ties between asks, values and budget shares happen often (that
 is where tie-breaking bugs live), and those draws shrink to small round numbers; the
 other half are arbitrary floats in range.
+
+:func:`misreports` draws what a hand-written DSIC test needs, with the reach of
+:func:`mechanisms.properties.check_dsic`: a seller, a true cost and a misreport, both
+taken from the two sides of the breakpoints of that seller's outcome in its own ask.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 from mechanisms.market import Market
+from mechanisms.properties import find_breakpoints
+from mechanisms.protocol import Mechanism
 from mechanisms.search_space import MAX_SELLERS, MONEY_SCALES, SMALL_MARKET
 
 #: Grid step for money amounts drawn on the grid, as a share of the bound.
@@ -173,3 +179,36 @@ def market_and_costs(
     scale = draw(_bound(market_options.pop("max_value", SCALES)))
     market = draw(markets(max_value=scale, **market_options))
     return market, draw(cost_profiles(market, scale if max_cost is None else max_cost))
+
+
+@st.composite
+def misreports(
+    draw, mech: Mechanism, market: Market, costs, seed: int = 0
+) -> tuple[int, float, float]:
+    """A ``(seller, true_cost, ask)`` triple from both sides of the seller's breakpoints.
+
+    The others ask ``costs``. The seller's breakpoints (where its allocation or payment
+    jumps as its own ask moves, :func:`mechanisms.properties.find_breakpoints`, seeded
+    by ``seed``) are found once per draw. Two draws in three take the true cost on one
+    side of a breakpoint and the ask on the other (either way round), the pair that
+    exposes a band of profitable types; the others draw both from the seller's given
+    cost, 0 and the two ends of every breakpoint. A property test that compares
+    ``u(ask; true_cost)`` with ``u(true_cost; true_cost)`` so tests a seller just inside
+    and just outside every band where the outcome changes::
+
+        @given(st.data())
+        def test_truthful(data):
+            market, costs = data.draw(market_and_costs(unit_capacity=True))
+            seller, cost, ask = data.draw(misreports(MyMechanism(), market, costs))
+            ...  # run at cost and at ask (others at costs), compare the seller's utility
+    """
+    costs = market.check_asks(costs)
+    seller = draw(_integers(0, market.n_sellers - 1))
+    brackets = find_breakpoints(mech, costs, market, seller, seed)
+    way = draw(_integers(0, 2))
+    if brackets and way < 2:
+        low, high = draw(st.sampled_from(brackets))
+        return (seller, low, high) if way == 0 else (seller, high, low)
+    sides = sorted({float(costs[seller]), 0.0, *(end for bracket in brackets for end in bracket)})
+    points = st.sampled_from(sides)
+    return seller, draw(points), draw(points)

@@ -2,12 +2,16 @@
 
 import itertools
 
+import hypothesis
 import numpy as np
 import pytest
-from hypothesis import find, given, settings
+from hypothesis import Phase, find, given, settings
+from hypothesis import strategies as st
 
 from mechanisms.search_space import MAX_SELLERS, MONEY_SCALES, SMALL_MARKET
-from mechanisms.strategies import amounts, cost_profiles, market_and_costs, markets
+from mechanisms.strategies import amounts, cost_profiles, market_and_costs, markets, misreports
+from mechanisms.uniform_price import UniformPrice
+from tests.properties.planted_mechanisms import BandPaysAsk
 
 
 @settings(max_examples=100)
@@ -90,3 +94,35 @@ def test_bad_value_bound_is_rejected():
 def test_bad_seller_count_is_rejected():
     with pytest.raises(ValueError, match=r"^market_or_n: "):
         cost_profiles(0)
+
+
+def hand_written_dsic_test(mech, seed):
+    """A user's own DSIC test drawing from ``misreports``; returns whether it failed."""
+
+    @hypothesis.seed(seed)
+    @settings(max_examples=200, database=None, phases=(Phase.generate,))
+    @given(st.data())
+    def truthful(data):
+        market, costs = data.draw(market_and_costs(unit_capacity=True, max_value=1.0))
+        seller, cost, ask = data.draw(misreports(mech, market, costs))
+        utility = []
+        for own in (cost, ask):
+            asks = costs.copy()
+            asks[seller] = own
+            outcome = mech.run(asks, market, np.random.default_rng(0))
+            utility.append(outcome.payments[seller] - cost * outcome.allocation[seller])
+        assert utility[1] <= utility[0] + 1e-9
+
+    try:
+        truthful()
+    except AssertionError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_misreports_give_a_hand_written_test_the_reach_of_the_kit(seed):
+    # BandPaysAsk gains only for true costs in [0.41, 0.42]; the uniform price it
+    # changes is DSIC with unit capacities (Vickrey 1961), so a test of it must pass.
+    assert hand_written_dsic_test(BandPaysAsk(), seed)
+    assert not hand_written_dsic_test(UniformPrice(), seed)
