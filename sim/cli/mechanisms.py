@@ -89,19 +89,33 @@ def _verdict(finding: PropertyFinding) -> str:
     return "VIOLATED" if finding.broken else "ok"
 
 
+def _market_text(market) -> str:
+    """The market as Python that rebuilds it exactly (``repr`` rounds values to 4 digits)."""
+    return (
+        f"Market(values={list(map(float, market.values))}, "
+        f"capacities={list(map(int, market.capacities))}, "
+        f"demand={market.demand}, budget={market.budget!r})"
+    )
+
+
 def _counterexample_lines(violation: Violation) -> list[str]:
     fields = []
     if violation.seller is not None:
         fields.append(f"seller {violation.seller}")
     if violation.true_cost is not None:
-        fields.append(f"true cost {violation.true_cost:.6g}")
+        fields.append(f"true cost {violation.true_cost:.9g}")
     if violation.misreport is not None:
-        fields.append(f"misreport {violation.misreport:.6g}")
+        fields.append(f"misreport {violation.misreport:.9g}")
     fields.append(f"{AMOUNT_NAMES[violation.property]} {violation.amount:.6g}")
     return [
         f"{violation.property} counterexample: " + ", ".join(fields),
-        f"  market: {violation.market!r}",
+        f"  market: {_market_text(violation.market)}",
         f"  asks: {list(map(float, violation.asks))}, rng seed {violation.seed}",
+        *(
+            [f"  truthful asks: {list(map(float, violation.truthful_asks))}"]
+            if violation.property == "dsic"
+            else []
+        ),
         f"  {violation.detail}",
     ]
 

@@ -3,11 +3,14 @@
 import re
 import time
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from mechanisms import Market
 from sim.cli import app
 from tests.mechanisms.local_modules import PAY_THE_VALUE, write_module_here
+from tests.properties.planted_mechanisms import BandPaysAsk
 
 TOYS = "tests.properties.toy_mechanisms"
 BROKEN = "tests.properties.broken_mechanisms"
@@ -171,6 +174,8 @@ def test_check_finds_a_module_in_the_current_directory(invoke, tmp_path, monkeyp
         ("PayAsBidFromFive", "dsic"),
         ("BudgetAssumesUnitPrices", "budget_feasible"),
         ("BandBonus", "dsic"),
+        ("BandPaysAsk", "dsic"),
+        ("CloseToThePricePaysAsk", "dsic"),
     ],
 )
 def test_check_at_its_defaults_finds_each_planted_violation(invoke, mechanism, prop):
@@ -189,3 +194,35 @@ def test_sellers_and_scale_set_how_far_check_reaches(invoke, mechanism, narrow):
     confined = invoke("check", f"{PLANTED}:{mechanism}", "--examples", "60", *narrow)
     assert wide.exit_code == 1, wide.output
     assert confined.exit_code == 0, confined.output
+
+
+def test_a_band_of_profitable_costs_prints_a_counterexample_a_person_can_replay(invoke):
+    # BandPaysAsk pays a winner its ask in [0.41, 0.42] and the uniform price elsewhere:
+    # only a true cost inside the band gains, by asking outside it (issue 27).
+    result = invoke("check", f"{PLANTED}:BandPaysAsk")
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("dsic counterexample"))
+    head, market_line, asks_line, truthful_line, detail = lines[start : start + 5]
+    fields = dict(field.rsplit(" ", 1) for field in head.split(": ", 1)[1].split(", "))
+    seller, true_cost, misreport = (
+        int(fields["seller"]),
+        float(fields["true cost"]),
+        float(fields["misreport"]),
+    )
+    assert 0.41 <= true_cost <= 0.42
+    namespace = {"Market": Market}
+    market = eval(market_line.split("market: ", 1)[1], namespace)
+    asks_text, seed_text = asks_line.split("asks: ", 1)[1].split(", rng seed ")
+    asks = np.array(eval(asks_text))
+    truthful = np.array(eval(truthful_line.split("truthful asks: ", 1)[1]))
+    assert asks[seller] == pytest.approx(misreport, rel=1e-8)
+    assert truthful[seller] == pytest.approx(true_cost, rel=1e-8)
+    utilities = []
+    for profile in (truthful, asks):
+        outcome = BandPaysAsk().run(profile, market, np.random.default_rng(int(seed_text)))
+        utilities.append(outcome.payments[seller] - truthful[seller] * outcome.allocation[seller])
+    gain = float(fields["utility gain"])
+    assert utilities[1] - utilities[0] == pytest.approx(gain, rel=1e-5)
+    printed = [float(u) for u in re.findall(r"utility (-?[0-9.e+-]+)\)", detail)]
+    assert printed == pytest.approx(utilities, abs=1e-8)
