@@ -136,8 +136,8 @@ def _say_cpu_time(plan, workers: int | None) -> None:
         f"{_duration(guess.seconds)} on {workers} worker{'s' if workers > 1 else ''} "
         "(calibrated here: "
         f"{guess.pairs_per_s:.0f} training pairs/s and {guess.texts_per_s:.0f} texts scored/s a "
-        'worker). Faster: --fast (a frozen backbone), a GPU (reward_model.device = "auto" '
-        "takes it), or a Dask cluster (README: sweeps on GPUs)."
+        'worker). Faster: --fast (a frozen backbone), or a GPU (reward_model.device = "auto" '
+        "takes it; README: On a GPU)."
     )
 
 

@@ -7,8 +7,11 @@ no such GPU. Names are checked without torch by :func:`sim.reward.settings.devic
 
 Determinism: on the CPU a seed fixes every bit (threads fixed). On a GPU the same seed draws
 the same head, batches and shuffles (their generator stays on the CPU); whether the results
-then repeat to the last bit depends on torch's CUDA kernels (``bench/bench_gpu.py`` runs one
-fit twice and reports it). ``torch.use_deterministic_algorithms(True)`` with
+then repeat to the last bit depends on torch's CUDA kernels, and it has not been measured yet
+(``bench/bench_gpu.py`` fits twice and reports it). Likely sources of run-to-run differences:
+the backward pass of gathering a deduplicated text's reward for several pairs (atomic adds),
+``index_add`` in DPO's log-probabilities, and cuBLAS without a fixed workspace.
+``torch.use_deterministic_algorithms(True)`` with
 ``CUBLAS_WORKSPACE_CONFIG=:4096:8`` makes torch refuse or replace the kernels that are not
 deterministic, at some cost in speed; prefmarket leaves that switch to the user.
 """

@@ -28,8 +28,8 @@ stays on the CPU. Weights load in float32 whatever dtype the files store.
 Throughput: every distinct text is tokenised once and its ids kept; batches are encoded as
 :mod:`sim.reward.batching` says, evaluation runs under ``torch.inference_mode`` in
 ``eval_batch_size`` texts a pass, AdamW uses torch's fused kernel (the same update as the
-per-tensor loop, in one pass), a step reads nothing back from the device but what the
-progress bar needs (nothing), and ``precision="bf16"`` runs forward passes under bf16
+per-tensor loop, in one pass), a step reads no value back from the device (its inputs and
+indices go over in a few small copies), and ``precision="bf16"`` runs forward passes under bf16
 autocast (:mod:`sim.reward.runtime`).
 """
 

@@ -20,7 +20,7 @@ BASE = np.array([0.70, 0.72, 0.71, 0.73, 0.69])
 ROWS = {
     "base": BASE,
     "twin": BASE.copy(),  # identical on every seed
-    "tiny": BASE + 1 / 2565,  # one more test pair right on every seed: 0.04 points
+    "tiny": BASE - 1 / 2565,  # one test pair fewer right on every seed: 0.04 points
     "worse": BASE - np.array([0.05, 0.06, 0.055, 0.05, 0.06]),  # 5.5 points behind
     "noisy": BASE + np.array([0.01, -0.02, 0.015, -0.01, 0.0]),  # holds 0, sd 1.4 points
     "noisier": BASE + np.array([0.03, -0.04, 0.02, -0.02, 0.0]),  # holds 0, sd 2.9 points
@@ -88,7 +88,7 @@ def test_a_tiny_interval_off_zero_below_the_resolution_is_not_an_effect():
     claim = _weighting("tiny")
     assert "below what one evaluation resolves (± 0.90 points)" in claim
     assert "not an effect" in claim and "identical" not in claim
-    assert _points(claim) == [(0.04, 0.0)]  # the size is still given, in points
+    assert _points(claim) == [(-0.04, 0.0)]  # the size is still given, in points
     # The interval does exclude 0: the resolution alone is what keeps it from an effect.
     assert _weighting("tiny", resolution=0.0).endswith(": an effect.")
     assert _weighting("tiny", resolution=math.nan).endswith(": an effect.")  # unknown: interval

@@ -1,4 +1,4 @@
-"""Writes ``cpu_reference.json``: what one small market and two reward models compute on the
+"""Writes ``cpu_reference.json``: what one small market and three reward models compute on the
 CPU, so that a later change (the device path of the reward model) can be held to the same
 numbers, bit for bit (``tests/sim/reward/test_cpu_reference.py``).
 

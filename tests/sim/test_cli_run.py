@@ -183,6 +183,11 @@ def test_demo_fast_writes_a_report_for_every_mechanism_of_the_demo_file(tmp_path
         "budgets": [],
         "fast": {section: TINY[section] for section in ("population", "buyer", "reward_model")},
     }
+    # The demo's own population size stays: its first-price row's equilibrium needs it.
+    tiny["fast"]["population"] = {
+        **TINY["population"],
+        "n_annotators": demo.get("population", {}).get("n_annotators", 8),
+    }
     monkeypatch.setattr(comparison, "DEMO_FILE", write(tmp_path / "demo.toml", tiny))
     out = tmp_path / "demo"
     result = invoke("demo", "--fast", "--out", out)
