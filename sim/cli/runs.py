@@ -87,7 +87,7 @@ def demo(
     on a frozen backbone where not.
     """
     from sim.experiments.comparison import DEMO_FILE
-    from sim.experiments.devices import gpu_count
+    from sim.reward.devices import gpu_count
 
     if fast is None:
         fast = gpu_count() == 0
@@ -116,9 +116,9 @@ def _run_file(config, out: str, fast: bool, overwrite: bool, title: str, workers
 def _say_cpu_time(plan, workers: int | None) -> None:
     """Before a plan that fine-tunes on this machine's CPU: its estimated time
     (:mod:`sim.experiments.estimate`) and where it would run faster."""
-    from sim.experiments.devices import gpu_count
     from sim.experiments.estimate import estimate_cpu_time
     from sim.experiments.plan_runs import default_workers
+    from sim.reward.devices import gpu_count
 
     configs = [run.config for run in plan.runs()]
     on_cpu = [

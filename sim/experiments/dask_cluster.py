@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from sim.experiments.devices import GPU_RESOURCE, gpu_count
+from sim.experiments.devices import GPU_RESOURCE
 from sim.experiments.worker_process import SINGLE_THREAD_ENVIRONMENT, environment, exit_at_once
 
 EMBEDDED_DASK_CONFIG = {
@@ -105,6 +105,8 @@ def worker_resources() -> dict[str, int] | None:
     GPU, so that GPU markets can run there, else nothing. A worker runs one market at a time,
     so at most ``workers`` markets share the GPU; ``"auto"`` and ``"cuda"`` take the current
     device (cuda:0 unless ``CUDA_VISIBLE_DEVICES`` says otherwise)."""
+    from sim.reward.devices import gpu_count  # torch: seconds to import
+
     return {GPU_RESOURCE: 1} if gpu_count() else None
 
 

@@ -40,14 +40,6 @@ def dask_resources(config: MarketConfig) -> dict[str, int] | None:
     return dict(GPU_MARKET_RESOURCES) if is_gpu_device(config.reward_model.device) else None
 
 
-def gpu_count() -> int:
-    """The GPUs torch sees on this machine, found without starting CUDA in this process (so
-    that workers started afterwards can)."""
-    import torch
-
-    return torch.cuda.device_count() if torch.cuda.is_available() else 0
-
-
 def check_devices(configs: Iterable[MarketConfig], client=None) -> None:
     """Refuse markets whose ``reward_model.device`` cannot run where they are about to.
 
@@ -77,7 +69,7 @@ def _check_here(markets: Counter) -> None:
     and ``"cuda"`` when torch sees a GPU; resolving them reads the current CUDA device, which
     would start CUDA (and take GPU memory) in this process, which runs no market."""
     from sim.reward import SettingError
-    from sim.reward.devices import resolve_device
+    from sim.reward.devices import gpu_count, resolve_device
 
     for name in sorted(markets):
         if name == "auto" or (name == "cuda" and gpu_count()):

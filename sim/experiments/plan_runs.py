@@ -33,7 +33,7 @@ a market's auctions and labelling run on the CPU, so workers pay off up to the c
 def default_workers(n_runs: int) -> int:
     """One worker per CPU this process may use, at most ``CPU_WORKERS`` (``GPU_WORKERS`` where
     torch sees a GPU, which they share), and no more than there are runs."""
-    from sim.experiments.devices import gpu_count
+    from sim.reward.devices import gpu_count
 
     most = GPU_WORKERS if gpu_count() else CPU_WORKERS
     return max(1, min(most, len(os.sched_getaffinity(0)), n_runs))

@@ -23,6 +23,12 @@ import torch
 from sim.reward.settings import SettingError, device_name
 
 
+def gpu_count() -> int:
+    """The GPUs torch sees on this machine, found without starting CUDA in this process (so
+    that worker processes started afterwards can)."""
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
 def resolve_device(name: str) -> str:
     """The concrete device of ``name`` on this machine: ``"cpu"`` or ``"cuda:N"``.
 
@@ -35,7 +41,7 @@ def resolve_device(name: str) -> str:
     name = device_name(name)
     if name == "cpu":
         return "cpu"
-    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    count = gpu_count()
     if name == "auto":
         return f"cuda:{torch.cuda.current_device()}" if count else "cpu"
     if count == 0:
