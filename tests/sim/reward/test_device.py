@@ -148,12 +148,14 @@ def test_fixed_shape_passes_give_a_text_the_same_value_whatever_shares_its_pass(
     depend on the texts computed with it, and matches the text computed alone closely."""
     from sim.reward.state_cache import FrozenStates, SharedStates
 
-    model = RewardModel(trainable_layers=2, max_length=48, device="cpu", progress=False)
+    model = RewardModel(trainable_layers=2, max_length=128, device="cpu", progress=False)
     pairs = _pairs(120)
     keys = list(dict.fromkeys(zip(pairs["prompt"], pairs["chosen"], strict=True)))[:40]
     assert len(keys) == 40
     encoder = model._encoder
     encoder.tokenize_missing(keys)
+    keys.sort(key=encoder.length)  # the two sets' longest texts differ in length
+    assert encoder.length(keys[29]) < encoder.length(keys[-1])
     frozen = FrozenStates(encoder, n_frozen=4, width=384)
     backbone = model.network
     first = SharedStates(1024, fixed_shape=True).get(frozen, backbone, keys[:30])
