@@ -46,25 +46,9 @@ class Annotator(mesa.Agent):
         bidder: BiddingStrategy,
     ) -> None:
         super().__init__(model)
-        cost = float(cost)
-        if not np.isfinite(cost) or cost < 0:
-            raise ValueError(f"cost: must be a finite number >= 0, got {cost!r}")
-        if isinstance(capacity, bool) or int(capacity) != capacity or capacity < 0:
-            raise ValueError(f"capacity: must be a whole number >= 0, got {capacity!r}")
-        skill = float(skill)
-        if not 0.0 <= skill <= 1.0:
-            raise ValueError(f"skill: must lie in [0, 1], got {skill!r}")
-        if not callable(getattr(judge, "prefer_left", None)):
-            raise ValueError(f"judge: needs a prefer_left(left, right, rng) method, got {judge!r}")
-        if not (
-            callable(getattr(bidder, "ask", None)) and callable(getattr(bidder, "observe", None))
-        ):
-            raise ValueError(
-                f"bidder: needs ask(cost, rng) and observe(...) methods, got {bidder!r}"
-            )
-        self.cost = cost
+        self.cost = float(cost)
         self.capacity = int(capacity)
-        self.skill = skill
+        self.skill = float(skill)
         self.judge = judge
         self.bidder = bidder
         self.history: list[dict[str, float]] = []
@@ -85,6 +69,16 @@ class Annotator(mesa.Agent):
             dtype=bool,
         )
 
+    def label_assigned(
+        self, assigned: np.ndarray, left, right, rng: np.random.Generator | None = None
+    ) -> np.ndarray:
+        """Judge the pairs assigned to this annotator: rows ``i`` with ``assigned[i] ==
+        unique_id``, in row order (no draw when there are none)."""
+        rows = np.flatnonzero(assigned == self.unique_id)
+        if rows.size == 0:
+            return np.zeros(0, dtype=bool)
+        return self.label(left[rows], right[rows], rng)
+
     def observe(self, ask: float, units: int, payment: float) -> None:
         """Record the round's outcome and let the bidding strategy learn from it."""
         utility = float(payment) - self.cost * int(units)
@@ -96,3 +90,26 @@ class Annotator(mesa.Agent):
     def utilities(self) -> np.ndarray:
         """Realised utility of every observed round, in order."""
         return np.array([entry["utility"] for entry in self.history])
+
+
+def label_by_annotators(
+    annotators: mesa.agent.AgentSet,
+    assigned: np.ndarray,
+    left,
+    right,
+    rng: np.random.Generator | None = None,
+) -> np.ndarray:
+    """Pair ``i`` judged by the annotator whose ``unique_id`` is ``assigned[i]``: True where
+    left wins.
+
+    ``left`` and ``right`` are the pair matrices the judges read, one row per pair. The
+    annotators label through the AgentSet, each its own rows, in the set's order, drawing
+    from ``rng`` (None: the model's generator).
+    """
+    assigned = np.asarray(assigned)
+    shares = annotators.map("label_assigned", assigned, left, right, rng)
+    rank = {uid: k for k, uid in enumerate(annotators.get("unique_id"))}
+    order = np.argsort([rank[uid] for uid in assigned.tolist()], kind="stable")
+    left_wins = np.zeros(assigned.size, dtype=bool)
+    left_wins[order] = np.concatenate([np.zeros(0, dtype=bool), *shares])
+    return left_wins

@@ -65,6 +65,7 @@ import transformers
 from results_file import write_section
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+from agents.annotator import Annotator, label_by_annotators
 from agents.population import PopulationSpec, build_population
 from sim.config import MarketConfig
 from sim.corpus import (
@@ -78,7 +79,6 @@ from sim.corpus import (
 from sim.market import MarketModel
 from sim.reward import RewardModel, default_torch_threads
 from sim.reward.backbones import resolve_backbone, smollm2_installed
-from sim.round import label_by_seller
 
 transformers.logging.set_verbosity_error()  # load reports and deprecation notes
 transformers.logging.disable_progress_bar()
@@ -104,8 +104,9 @@ def purchased_labels(corpus, n: int, per_item: int, rng: np.random.Generator) ->
     annotators of the default population, exported one row per label."""
     pairs = corpus.pairs("train")
     items = pairs.iloc[rng.choice(len(pairs), size=-(-n // per_item), replace=False)]
+    model = mesa.Model(rng=rng)
     annotators = build_population(
-        mesa.Model(rng=rng), PopulationSpec(), weight_vector(DEFAULT_TARGET_WEIGHTS), rng
+        model, PopulationSpec(), weight_vector(DEFAULT_TARGET_WEIGHTS), rng
     )
     left = np.repeat(items["left"].to_numpy(), per_item)
     right = np.repeat(items["right"].to_numpy(), per_item)
@@ -113,7 +114,10 @@ def purchased_labels(corpus, n: int, per_item: int, rng: np.random.Generator) ->
         [rng.choice(len(annotators), size=per_item, replace=False) for _ in range(len(items))]
     )
     attrs_left, attrs_right = corpus.attribute_matrix(left), corpus.attribute_matrix(right)
-    left_wins = label_by_seller(annotators, workers, attrs_left, attrs_right, rng)
+    ids = np.array([a.unique_id for a in annotators])
+    left_wins = label_by_annotators(
+        model.agents_by_type[Annotator], ids[workers], attrs_left, attrs_right, rng
+    )
     labels = pd.DataFrame(
         {"worker": workers, "left": left, "right": right, "label": np.where(left_wins, left, right)}
     )

@@ -50,6 +50,7 @@ import torch
 from results_file import write_section
 from tqdm.auto import tqdm
 
+from agents.annotator import Annotator, label_by_annotators
 from agents.judges import BradleyTerryJudge, FeatureBias
 from agents.population import PopulationSpec, build_population
 from analysis.aggregation import majority_vote
@@ -65,7 +66,6 @@ from sim.corpus import (
 )
 from sim.judge_view import JudgeView
 from sim.reward import RewardModel
-from sim.round import label_by_seller
 
 SECTION = (
     "## Sensitivity of reward accuracy to label quantity and quality (bench/bench_sensitivity.py)"
@@ -137,15 +137,19 @@ def biased_labels(corpus, pairs, gold, target_accuracy: float):
 
 def market_labels(corpus, pairs: pd.DataFrame, per_item: int, rng) -> np.ndarray:
     """Majority of ``per_item`` distinct random annotators of the default population."""
+    model = mesa.Model(rng=rng)
     annotators = build_population(
-        mesa.Model(rng=rng), PopulationSpec(), weight_vector(DEFAULT_TARGET_WEIGHTS), rng
+        model, PopulationSpec(), weight_vector(DEFAULT_TARGET_WEIGHTS), rng
     )
     n = len(pairs)
     left = np.repeat(pairs["left"].to_numpy(), per_item)
     right = np.repeat(pairs["right"].to_numpy(), per_item)
     workers = np.argsort(rng.random((n, len(annotators))), axis=1)[:, :per_item].ravel()
     attrs_left, attrs_right = corpus.attribute_matrix(left), corpus.attribute_matrix(right)
-    left_wins = label_by_seller(annotators, workers, attrs_left, attrs_right, rng)
+    ids = np.array([a.unique_id for a in annotators])
+    left_wins = label_by_annotators(
+        model.agents_by_type[Annotator], ids[workers], attrs_left, attrs_right, rng
+    )
     crowd = pd.DataFrame(
         {"worker": workers, "left": left, "right": right, "label": np.where(left_wins, left, right)}
     )

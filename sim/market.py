@@ -1,44 +1,18 @@
-"""``MarketModel``: the closed loop of DESIGN.md as a Mesa model, one round per ``step()``.
+"""``MarketModel``: the closed loop as a Mesa model, one round per ``step()``
+(docs/architecture.md, "The loop").
 
-A round:
-
-1. The buyer values a label from each annotator at ``base_value * max(2 q - 1, 0)``
-   (``agents.buyer.Buyer.value_per_label``) and sets the round's budget (even pacing, or
-   all that is left). ``q`` is the posterior mean of the annotator's accuracy, or with
-   ``valuation = "optimistic"`` (default) its ``optimism`` posterior quantile: optimism
-   in the face of uncertainty (the UCB principle, Auer, Cesa-Bianchi & Fischer 2002) so
-   that annotators never bought from, whose estimate stays at the prior, still get tried.
-2. Annotators ask; the mechanism clears ``Market(values, capacities, demand, budget)``.
-   ``buyer.demand_mode = "fixed"`` (default) asks for ``demand_per_round`` labels;
-   ``"budget"`` buys as many as the round's budget buys under the mechanism
-   (:mod:`sim.budget_clearing`), so a mechanism that pays less buys more.
-   In fixed mode, a mechanism that does not declare ``budget_feasible`` cannot be trusted
-   with the budget, so it runs wrapped in ``mechanisms.budget_capped.BudgetCapped``:
-   offered values are scaled so that no clearing can exceed the round's budget, the ranking
-   of annotators by value is kept and truthfulness is untouched. Welfare and buyer utility
-   are always measured at the unscaled values.
-3. Bought labels are dealt out (``sim.round.deal_slots``): a ``golden_rate`` share
-   to golden items whose answer the buyer knows, the rest to items picked at random or
-   by the reward model's uncertainty (smallest ``|r(left) - r(right)|``).
-4. Winners label with their judges, which see each pair through ``sim.judge_view`` (gold,
-   attribute scores where the data has them, observable features); labels are aggregated
-   per item (majority or one-coin Dawid-Skene) into training pairs; with
-   ``buyer.pair_weights = "qa_dpo"`` each pair's loss is weighted by the quality bids of
-   the winners behind it (``sim.round.qa_dpo_weights``, Zhang & Duan 2024).
-5. The reward model continues training on the round's pairs (so after round ``t`` it
-   has made ``epochs`` passes over every label bought so far, in purchase order) and
-   is scored on held-out gold pairs: the whole test split, or ``reward_model.eval_pairs``
-   of them drawn at random.
+The model orchestrates; the agents decide. Annotators ask and label through Mesa's
+``AgentSet``; the ``agents.buyer.Buyer`` values each seller, sets the round's budget and
+demand, clears the mechanism, deals the bought labels out to golden checks and items, picks
+the items, aggregates the labels into training pairs and learns each seller's quality. The
+model holds the corpus's pools, the reward model that trains on the pairs, and the records:
+the DataCollector's rounds and annotators tables, the transactions table and the label log.
+``model.steps`` counts rounds from 1; the tables' ``round`` counts from 0.
 
 Gold is the buyer's target utility over attributes, or, on a preference file without
-attribute scores, the choice the file recorded (``Corpus.gold_left_wins``).
-6. Feedback (switchable): each annotator's Beta posterior counts golden answers as
-   right/wrong, and agreement with the reward model's pre-training prediction on
-   regular items as fractional evidence of weight ``max(0, 2 a - 1)``, where ``a``
-   is the model's last measured reward accuracy (a model at chance is no evidence).
-
-Everything random comes from the model's ``numpy.random.Generator`` (``Model(seed=...)``)
-and the reward model's seeded torch generator.
+attribute scores, the choice the file recorded (``Corpus.gold_left_wins``). Everything
+random comes from the model's ``numpy.random.Generator`` (``Model(seed=...)``) and the reward
+model's seeded torch generator.
 """
 
 from __future__ import annotations
@@ -48,30 +22,17 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from agents.annotator import Annotator
+from agents.annotator import Annotator, label_by_annotators
 from agents.buyer import Buyer
 from agents.population import build_population
 from analysis import metrics
 from analysis.outcomes import ROUND_METRICS
-from mechanisms import Market
-from mechanisms.budget_capped import BudgetCapped
-from sim.budget_clearing import clear_within_budget, most_labels
 from sim.config import MarketConfig, mechanism_from_config
 from sim.corpus import Corpus, gold_pairs, oriented_pairs, weight_vector
 from sim.judge_view import JudgeView
 from sim.label_log import PURCHASED_LABEL_COLUMNS, LabelLog
 from sim.reward import RewardModel
-from sim.round import (
-    Sellers,
-    choose_items,
-    deal_slots,
-    label_by_seller,
-    qa_dpo_weights,
-    quality_evidence,
-    round_metrics,
-    training_votes,
-    transaction_table,
-)
+from sim.round_record import ROUND_REPORTERS, RoundRecord, transaction_table
 
 GOLD_POOL_SIZE = 200
 """Train pairs set aside as golden items (answer known to the buyer), at most a tenth."""
@@ -113,58 +74,48 @@ class MarketModel(mesa.Model):
         self.corpus = config.corpus.load() if corpus is None else corpus
         config.check_data(self.corpus)
         self._view = JudgeView(self.corpus)
-        mechanism = mechanism_from_config(config.mechanism)
-        self._unwrapped = mechanism
-        if not mechanism.properties.get("budget_feasible", False):
-            mechanism = BudgetCapped(mechanism)
-        self.mechanism = mechanism
-        buyer = config.buyer
-        self.target_weights = weight_vector(buyer.target_weights)
-        self.sellers: list[Annotator] = build_population(
+        self.mechanism = mechanism_from_config(config.mechanism)
+        self.target_weights = weight_vector(config.buyer.target_weights)
+        annotators = build_population(
             self, config.population.to_spec(), self.target_weights, columns=self._view.columns
         )
-        self.buyer = Buyer(
-            self,
-            target_weights=self.target_weights,
-            budget=buyer.budget,
-            demand_per_round=buyer.demand_per_round,
-            n_rounds=buyer.rounds,
-            annotator_ids=[a.unique_id for a in self.sellers],
-            prior_alpha=buyer.quality_prior[0],
-            prior_beta=buyer.quality_prior[1],
-            base_value=buyer.base_value,
-        )
-        self._traits = Sellers(
-            ids=np.array([a.unique_id for a in self.sellers]),
-            costs=np.array([a.cost for a in self.sellers]),
-            skills=np.array([a.skill for a in self.sellers]),
-            capacities=np.array([a.capacity for a in self.sellers]),
-        )
+        self.buyer = Buyer(self, config.buyer, [a.unique_id for a in annotators])
         self._split_pairs()
         self.reward_model = reward_model or RewardModel(
             config.reward_model.to_settings(seed=config.seed, progress=progress)
         )
         self.reward_accuracy_ = float("nan")
-        self.round_ = 0
-        self._last_row: dict[str, float] = {}
+        self.last_round: RoundRecord | None = None
         self._log = LabelLog(self.corpus.prompt_ids(np.arange(self.corpus.n_responses)))
         self.datacollector = mesa.DataCollector(
-            model_reporters={key: _reporter(key) for key in ROUND_METRICS},
+            model_reporters={
+                key: (lambda model, report=ROUND_REPORTERS[key]: report(model.last_round))
+                for key in ROUND_METRICS
+            },
             agenttype_reporters={
                 Annotator: {
+                    "round": lambda a: a.model.round,
                     "cost": "cost",
                     "skill": "skill",
                     "ask": lambda a: a.history[-1]["ask"],
                     "units": lambda a: a.history[-1]["units"],
                     "payment": lambda a: a.history[-1]["payment"],
                     "utility": lambda a: a.history[-1]["utility"],
-                    "quality_estimate": lambda a: a.model.quality_of(a.unique_id),
+                    "quality_estimate": lambda a: a.model.buyer.quality_of(a.unique_id),
                 }
             },
             tables={"transactions": list(metrics.TRANSACTION_COLUMNS)},
         )
 
-    # ------------------------------------------------------------------ set-up
+    @property
+    def annotators(self) -> mesa.agent.AgentSet:
+        """The sellers, in the order of the round's ask and allocation arrays."""
+        return self.agents_by_type[Annotator]
+
+    @property
+    def round(self) -> int:
+        """The round under way or last finished, from 0 (Mesa's ``steps`` counts from 1)."""
+        return self.steps - 1
 
     def _split_pairs(self) -> None:
         """Gold pool and regular pool from the train split; evaluation pairs from test (all of
@@ -182,86 +133,34 @@ class MarketModel(mesa.Model):
             test = test.iloc[np.sort(self.rng.choice(len(test), n_eval, replace=False))]
         self.eval_pairs = gold_pairs(self.corpus, test, self.target_weights)
 
-    def _valued_quality(self) -> np.ndarray:
-        if self.config.buyer.valuation == "mean":
-            return self.buyer.quality_mean()
-        level = 2.0 * self.config.buyer.optimism - 1.0
-        return self.buyer.quality_interval(level)[1]
-
-    def quality_of(self, unique_id: int) -> float:
-        """The buyer's posterior mean quality of annotator ``unique_id``."""
-        return float(self.buyer.quality_mean()[self.buyer._positions([unique_id])[0]])
-
     # ------------------------------------------------------------------ one round
 
     def step(self) -> None:
-        buyer_cfg = self.config.buyer
-        values = self.buyer.value_per_label(self._valued_quality())
-        asks = np.array([a.make_ask() for a in self.sellers])
-        budget = self.buyer.round_budget() if buyer_cfg.pacing else self.buyer.remaining_budget
-        budget = max(budget, 0.0)  # spend may overshoot by float rounding (SPEND_TOLERANCE)
-        if buyer_cfg.demand_mode == "budget":
-            most = most_labels(
-                int(self._traits.capacities.sum()),
-                int(self._unlabelled.sum()),
-                buyer_cfg.labels_per_item,
-                buyer_cfg.golden_rate,
-            )
-            outcome = clear_within_budget(
-                self._unwrapped, asks, values, self._traits.capacities, budget, most, self.rng
-            )
-            demand = outcome.units  # efficiency: against the best use of the labels bought
-        else:
-            demand = buyer_cfg.demand_per_round
-            market = Market(values, self._traits.capacities, demand=demand, budget=budget)
-            outcome = self.mechanism.run(asks, market, self.rng)
-        self.buyer.record_round(outcome.spend)
-
-        slots = deal_slots(
-            outcome.allocation, buyer_cfg.labels_per_item, buyer_cfg.golden_rate, self.rng
+        """One sealed-bid round: the buyer values each seller, the sellers ask, the mechanism
+        clears, the winners label the items the buyer picks, the buyer learns from the labels
+        and trains its reward model, the sellers learn from the outcome."""
+        annotators = self.annotators
+        sellers = self._seller_table()
+        asks = np.array(annotators.map("make_ask"))
+        outcome, values, demand = self.buyer.procure(
+            self.mechanism, asks, sellers["capacity"].to_numpy(), int(self._unlabelled.sum())
         )
-        items = self._choose_items(slots.n_items)
-        regular = self._label(
-            slots.regular_seller, self.regular_pool.iloc[items[slots.regular_item]], golden=False
-        )
-        golden_rows = self.rng.choice(len(self.gold_pool), size=slots.golden_seller.size)
+        slots = self.buyer.deal(outcome.allocation)
+        items = self.buyer.choose_items(self._unlabelled, slots.n_items, self._margin)
+        self._unlabelled[items] = False
+        regular_pairs = self.regular_pool.iloc[items[slots.regular_item]]
+        regular = self._label(slots.regular_seller, regular_pairs, golden=False)
+        golden_rows = self.buyer.golden_items(len(self.gold_pool), slots.golden_seller.size)
         golden = self._label(slots.golden_seller, self.gold_pool.iloc[golden_rows], golden=True)
         self._log.append(pd.concat([regular, golden], ignore_index=True))
-
-        if buyer_cfg.feedback:
-            self._update_quality(regular, golden)
-        votes = None
-        if len(regular):
-            votes = training_votes(regular, buyer_cfg.aggregation, self._log.frame(golden=False))
-        if votes is not None and len(votes):  # tied votes decide no pair
-            left, right = votes["left"].to_numpy(), votes["right"].to_numpy()
-            weights = None
-            if buyer_cfg.pair_weights == "qa_dpo":
-                weights = qa_dpo_weights(regular, votes, pd.Series(values, index=self._traits.ids))
-            self.reward_model.fit(
-                oriented_pairs(self.corpus, left, right, votes["label"].to_numpy() == left),
-                weights=weights,
-            )
+        self.buyer.learn_quality(golden, regular, self._predict_left, self.reward_accuracy_)
+        self._train(*self.buyer.training_pairs(regular, self._log.frame(golden=False), values))
         self.reward_accuracy_ = self.reward_model.accuracy(self.eval_pairs)
-
-        for i, seller in enumerate(self.sellers):
-            seller.observe(asks[i], int(outcome.allocation[i]), float(outcome.payments[i]))
-        transactions = transaction_table(self.round_, self._traits, asks, values, outcome)
-        for row in transactions.to_dict("records"):
-            self.datacollector.add_table_row("transactions", row)
-        self._last_row = round_metrics(
-            self.round_,
-            self._traits,
-            transactions,
-            regular,
-            values,
-            demand,
-            cumulative_spend=self.buyer.spent_,
-            reward_accuracy=self.reward_accuracy_,
-            cycle_rate=self._log.cycle_rate(),
-        )
-        self.round_ += 1
-        self.datacollector.collect(self)
+        for annotator, ask, units, payment in zip(
+            annotators, asks, outcome.allocation, outcome.payments, strict=True
+        ):
+            annotator.observe(ask, int(units), float(payment))
+        self._record(sellers, asks, values, outcome, demand, regular)
 
     def run(self) -> MarketModel:
         """Run every configured round (with a progress bar when ``progress``)."""
@@ -276,31 +175,29 @@ class MarketModel(mesa.Model):
 
     # ------------------------------------------------------------------ pieces of a round
 
-    def _choose_items(self, n_items: int) -> np.ndarray:
-        """Indices into the regular pool of ``n_items`` unlabelled pairs (then marked used)."""
-        margin = None
-        if self.config.buyer.item_selection == "uncertainty":
-
-            def margin(pool: np.ndarray) -> np.ndarray:
-                pairs = self.regular_pool.iloc[pool]
-                left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
-                return np.abs(self._scores(left) - self._scores(right))
-
-        chosen = choose_items(self._unlabelled, n_items, self.rng, margin)
-        self._unlabelled[chosen] = False
-        return chosen
-
-    def _update_quality(self, regular: pd.DataFrame, golden: pd.DataFrame) -> None:
-        """Beta-posterior updates from golden answers and agreement with the reward model."""
-        predicted_left = None
-        if len(regular) and self.reward_model.n_pairs_fitted_ > 0:
-            left, right = regular["left"].to_numpy(), regular["right"].to_numpy()
-            predicted_left = self._scores(left) > self._scores(right)
-        workers, right, wrong = quality_evidence(
-            golden, regular, predicted_left, self.reward_accuracy_
+    def _seller_table(self) -> pd.DataFrame:
+        """``annotator, cost, skill, capacity`` of every seller, read from the agents."""
+        return pd.DataFrame(
+            {
+                "annotator": self.annotators.get("unique_id"),
+                "cost": self.annotators.get("cost"),
+                "skill": self.annotators.get("skill"),
+                "capacity": self.annotators.get("capacity"),
+            }
         )
-        if workers.size:
-            self.buyer.update_quality(workers, right, wrong)
+
+    def _margin(self, pool: np.ndarray) -> np.ndarray:
+        """The reward model's ``|r(left) - r(right)|`` on regular pool rows ``pool``."""
+        pairs = self.regular_pool.iloc[pool]
+        left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
+        return np.abs(self._scores(left) - self._scores(right))
+
+    def _predict_left(self, labels: pd.DataFrame) -> np.ndarray | None:
+        """Whether the reward model prefers each label's left response (None: not trained)."""
+        if self.reward_model.n_pairs_fitted_ == 0:
+            return None
+        left, right = labels["left"].to_numpy(), labels["right"].to_numpy()
+        return self._scores(left) > self._scores(right)
 
     def _scores(self, response_ids: np.ndarray) -> np.ndarray:
         return self.reward_model.score(
@@ -313,11 +210,12 @@ class MarketModel(mesa.Model):
         """Each listed seller judges its pair; one row per label (crowd-kit's format plus)."""
         left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
         seen_left, seen_right = self._view.matrices(left, right, pairs["gold_left"].to_numpy())
-        left_wins = label_by_seller(self.sellers, seller_positions, seen_left, seen_right)
+        workers = self.buyer.annotator_ids[seller_positions]
+        left_wins = label_by_annotators(self.annotators, workers, seen_left, seen_right)
         return pd.DataFrame(
             {
-                "round": self.round_,
-                "worker": self._traits.ids[seller_positions],
+                "round": self.round,
+                "worker": workers,
                 "pair_id": pairs["pair_id"].to_numpy(),
                 "left": left,
                 "right": right,
@@ -327,6 +225,32 @@ class MarketModel(mesa.Model):
             },
             columns=list(PURCHASED_LABEL_COLUMNS),
         )
+
+    def _train(self, votes: pd.DataFrame, weights: np.ndarray | None) -> None:
+        """Continue training the reward model on the round's votes (tied votes decide none)."""
+        if not len(votes):
+            return
+        left, right = votes["left"].to_numpy(), votes["right"].to_numpy()
+        pairs = oriented_pairs(self.corpus, left, right, votes["label"].to_numpy() == left)
+        self.reward_model.fit(pairs, weights=weights)
+
+    def _record(self, sellers, asks, values, outcome, demand, regular) -> None:
+        """The round's transactions and its DataCollector rows."""
+        transactions = transaction_table(self.round, sellers, asks, values, outcome)
+        for row in transactions.to_dict("records"):
+            self.datacollector.add_table_row("transactions", row)
+        self.last_round = RoundRecord(
+            round=self.round,
+            sellers=sellers,
+            transactions=transactions,
+            regular=regular,
+            values=values,
+            demand=demand,
+            cumulative_spend=self.buyer.spent_,
+            reward_accuracy=self.reward_accuracy_,
+            cycle_rate=self._log.cycle_rate(),
+        )
+        self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ results
 
@@ -338,15 +262,12 @@ class MarketModel(mesa.Model):
         """``rounds`` (model level), ``annotators`` (per annotator per round),
         ``transactions`` and ``labels`` as DataFrames."""
         annotators = self.datacollector.get_agenttype_vars_dataframe(Annotator).reset_index()
-        annotators = annotators.rename(columns={"Step": "round", "AgentID": "annotator"})
-        annotators["round"] -= 1
+        annotators = annotators.drop(columns="Step").rename(columns={"AgentID": "annotator"})
+        columns = ["round", "annotator"]
+        annotators = annotators[columns + [c for c in annotators.columns if c not in columns]]
         return {
             "rounds": self.datacollector.get_model_vars_dataframe().reset_index(drop=True),
             "annotators": annotators,
             "transactions": self.datacollector.get_table_dataframe("transactions"),
             "labels": self.labels(),
         }
-
-
-def _reporter(key: str):
-    return lambda model: model._last_row[key]

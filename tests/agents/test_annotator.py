@@ -6,7 +6,7 @@ import mesa
 import numpy as np
 import pytest
 
-from agents.annotator import Annotator
+from agents.annotator import Annotator, label_by_annotators
 from agents.bidding import FixedMarkup, LearningBidder, Truthful
 from agents.judges import AdversarialJudge, BradleyTerryJudge
 
@@ -60,23 +60,36 @@ def test_learning_annotator_feeds_its_bidder():
     assert np.count_nonzero(bidder.reward_estimates_) == 1
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "field"),
-    [
-        ({"cost": -1.0}, "cost"),
-        ({"capacity": 1.5}, "capacity"),
-        ({"skill": 1.2}, "skill"),
-        ({"judge": object()}, "judge"),
-        ({"bidder": object()}, "bidder"),
-    ],
-)
-def test_bad_annotator_fields_are_named(kwargs, field):
-    arguments = {
-        "cost": 0.1,
-        "capacity": 1,
-        "skill": 0.5,
-        "judge": BradleyTerryJudge(np.ones(5) / 5),
-        "bidder": Truthful(),
-    } | kwargs
-    with pytest.raises(ValueError, match=f"^{field}:"):
-        Annotator(mesa.Model(seed=0), **arguments)
+def test_each_pair_is_labelled_by_the_annotator_assigned_to_it():
+    model = mesa.Model(seed=0)
+    weights = np.eye(5)[:3]  # annotator k looks at attribute k only
+    annotators = [
+        Annotator(model, 0.1, 4, 0.5, BradleyTerryJudge(w, 0.0), Truthful()) for w in weights
+    ]
+    ids = np.array([a.unique_id for a in annotators])
+    rng = np.random.default_rng(3)
+    left, right = _pairs(rng, m=60)
+    assigned = ids[rng.integers(0, 3, size=60)]
+    got = label_by_annotators(model.agents_by_type[Annotator], assigned, left, right)
+    position = np.searchsorted(ids, assigned)
+    np.testing.assert_array_equal(
+        got, left[np.arange(60), position] > right[np.arange(60), position]
+    )
+
+
+def test_annotators_label_in_set_order_and_unassigned_ones_draw_nothing():
+    """Noisy judges: the same draws as each assigned annotator labelling its rows in turn."""
+    judge = BradleyTerryJudge(np.full(5, 0.2), temperature=0.5)
+    model = mesa.Model(seed=0)
+    annotators = [Annotator(model, 0.1, 4, 0.5, judge, Truthful()) for _ in range(4)]
+    ids = np.array([a.unique_id for a in annotators])
+    left, right = _pairs(np.random.default_rng(4), m=30)
+    assigned = ids[np.random.default_rng(5).choice([0, 2, 3], size=30)]
+    got = label_by_annotators(
+        model.agents_by_type[Annotator], assigned, left, right, np.random.default_rng(7)
+    )
+    expected, rng = np.zeros(30, dtype=bool), np.random.default_rng(7)
+    for uid in ids[[0, 2, 3]]:
+        rows = np.flatnonzero(assigned == uid)
+        expected[rows] = judge.prefer_left(left[rows], right[rows], rng)
+    np.testing.assert_array_equal(got, expected)

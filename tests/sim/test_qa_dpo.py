@@ -10,7 +10,7 @@ from sim.config import MarketConfig
 from sim.corpus import DEFAULT_TARGET_WEIGHTS, builtin_corpus, gold_pairs, weight_vector
 from sim.market import MarketModel
 from sim.reward import RewardModel
-from sim.round import qa_dpo_weights, training_votes
+from agents.training_votes import qa_dpo_weights, training_votes
 
 
 def _labels(rows):

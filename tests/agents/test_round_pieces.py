@@ -1,10 +1,12 @@
-"""The pure pieces of a market round: dealing slots, choosing items, quality evidence, votes."""
+"""The pure pieces of the buyer's round: dealing slots, choosing items, quality evidence, votes."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from sim.round import choose_items, deal_slots, quality_evidence, training_votes
+from agents.buyer import quality_evidence
+from agents.label_slots import choose_items, deal_slots
+from agents.training_votes import training_votes
 
 
 def test_deal_slots_uses_every_label_and_never_repeats_a_seller_on_an_item():

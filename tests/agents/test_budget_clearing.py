@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mechanisms import Market, get_mechanism
-from sim.budget_clearing import clear_within_budget, most_labels
+from agents.budget_clearing import clear_within_budget, most_labels
 
 MECHANISMS = {
     "vcg": {},

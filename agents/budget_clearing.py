@@ -74,7 +74,8 @@ def clear_within_budget(
 
 def most_labels(capacity: int, items_left: int, labels_per_item: int, golden_rate: float) -> int:
     """The most labels a round can use: at most ``capacity``, and no more regular items than
-    ``items_left`` after ``round(golden_rate * units)`` golden checks (``sim.round.deal_slots``)."""
+    ``items_left`` after ``round(golden_rate * units)`` golden checks
+    (``agents.label_slots.deal_slots``)."""
     units = int(capacity)
     while units > 0 and (units - min(round(golden_rate * units), units)) // labels_per_item > (
         items_left
