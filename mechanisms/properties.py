@@ -13,33 +13,9 @@ Every call is held to the contract of ``run`` (:mod:`mechanisms.run_contract`): 
 breach raises :class:`~mechanisms.run_contract.ContractError`, a refusal of the
 market at the truthful asks raises
 :class:`~mechanisms.run_contract.MarketRefusedError`, and the truthful profile and
-every reported counterexample are run twice, so what is reported replays.
-
-Deviation search (for DSIC and monotonicity), for each seller ``i`` in turn, the
-others asking their true costs:
-
-1. named misreports: the own true cost ``c_i``; 0; ``c_i`` times 0.5, 0.9, 1.1, 1.5, 2;
-   every other seller's cost, every value and every ``budget / k`` (``k = 1..n``); and
-   a prohibitive ask ``2 * scale``;
-2. stratified grids, one uniform draw in each equal slice: :data:`COARSE_POINTS` over
-   ``[0, 2 * scale]``, then ``n_grid`` (default :data:`GRID_POINTS`) over ``[0, t]``,
-   ``t`` the highest ask tried so far at which the seller sells or is paid (where its
-   utility can differ from 0). The draws come from a generator seeded by
-   ``seed``, the seller and the instance, separate from the mechanism's, so they
-   differ between markets;
-3. ``a ± eps`` beside each other cost, value and budget share ``a`` where the seller's
-   outcome changes next to it, then bisection, down to ``eps``, of every jump of the
-   seller's allocation between neighbouring asks and of its :data:`PAYMENT_JUMPS`
-   largest payment jumps, so thresholds no named ask gives (a posted price, a
-   virtual-cost cut-off, a proportional share, the edge of a band) are bracketed from
-   both sides; then once more for the jumps the first bisections uncovered (a band
-   next to a threshold). The brackets are the seller's *breakpoints*
-   (:func:`find_breakpoints`);
-4. ``n_local`` steps of a seeded local search around the most profitable misreport
-   found, the step (from ``0.1 * scale``) halving on failure.
-
-``scale = max(1, values, costs, budget)``, ``eps = 1e-6 * scale``, and a gain counts
-only above ``rel_tol * scale`` (float noise).
+every reported counterexample are run twice, so what is reported replays. For DSIC and
+monotonicity each seller in turn tries the asks of :mod:`mechanisms.deviation_search`, the
+others asking their true costs.
 
 Every ask tried is also tried as a *true cost*. DSIC is a claim about every type
 (Nisan et al. 2007, ch. 9): with the others' asks fixed, the seller's allocation
@@ -53,99 +29,25 @@ soon as one ask lands in the band, not only when the drawn cost does.
 Per seller the reported counterexample is the most profitable misreport of its given
 true cost; when that cost has none, the most profitable one of any type tried (its
 ``true_cost`` then differs from the one given; ``truthful_asks`` replays it). Ties go
-to the misreport closest to the true cost; sellers without one are not reported. A band
-``w`` wide in which the outcome differs from both sides yet no named ask falls is hit
-by stage 2 with probability about ``min(1, n_grid * w / t)`` per seller.
+to the misreport closest to the true cost; sellers without one are not reported.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 
+from mechanisms import deviation_search
 from mechanisms.conditions import condition_holds
+from mechanisms.deviation_search import GRID_POINTS, Deviations, Search
 from mechanisms.market import Market
 from mechanisms.outcome import Outcome
 from mechanisms.protocol import PROPERTY_NAMES, Mechanism
 from mechanisms.run_contract import DEFAULT_TIMEOUT, CheckedRuns
+from mechanisms.violation import Violation
 
 #: Multiples of the true cost always tried as misreports.
-COST_MULTIPLES = (0.5, 0.9, 1.1, 1.5, 2.0)
-
-#: Misreports per seller on the coarse stratified grid over ``[0, 2 * scale]``.
-COARSE_POINTS = 8
-
-#: Misreports per seller on the dense stratified grid over the asks where it sells or is paid.
-GRID_POINTS = 32
-
-#: Payment jumps bisected per seller, the largest first.
-PAYMENT_JUMPS = 8
-
-
-@dataclass(frozen=True, eq=False)
-class Violation:
-    """One counterexample to a property.
-
-    Attributes
-    ----------
-    property : str
-        ``"dsic"``, ``"ir"``, ``"budget_feasible"`` or ``"monotone"``.
-    seller : int or None
-        The seller concerned (``None`` for budget feasibility, a property of the buyer).
-    true_cost : float or None
-        That seller's true cost.
-    misreport : float or None
-        DSIC: the profitable ask. Monotone: the higher ask that wins more labels.
-        ``None`` for IR and budget feasibility, which are checked at truthful asks.
-    amount : float
-        How much the property fails by, always > 0. DSIC: utility gain from the
-        misreport. IR: the truthful seller's loss, ``-utility``. Budget: total payment
-        minus budget. Monotone: extra labels won at the higher ask.
-    market : Market
-        The market.
-    asks : ndarray
-        The full ask profile under which the violating outcome occurs.
-    seed : int
-        ``mech.run(asks, market, np.random.default_rng(seed))`` reproduces it.
-    detail : str
-        One sentence with the outcomes compared.
-    """
-
-    property: str
-    seller: int | None
-    true_cost: float | None
-    misreport: float | None
-    amount: float
-    market: Market
-    asks: np.ndarray
-    seed: int
-    detail: str
-
-    @property
-    def truthful_asks(self) -> np.ndarray:
-        """The ask profile the misreport is compared with: ``asks``, the seller at its true cost.
-
-        DSIC: ``mech.run`` on this and on ``asks`` gives the two utilities in ``detail``.
-        Other properties: ``asks`` itself.
-        """
-        asks = np.array(self.asks, dtype=float)
-        if self.property == "dsic":
-            asks[self.seller] = self.true_cost
-        return asks
-
-
-@dataclass(frozen=True)
-class _Deviations:
-    """A seller's allocation and payment at each ask tried, others truthful; sorted by ask."""
-
-    seller: int
-    asks: np.ndarray
-    allocation: np.ndarray
-    payments: np.ndarray
-    breakpoints: tuple[tuple[float, float], ...] = ()
 
 
 def declared(mech: Mechanism, prop: str, market: Market | None = None) -> bool:
@@ -181,7 +83,7 @@ def check_dsic(
     given and, failing a gain there, every ask the search tries (a violation's
     ``true_cost`` may then differ from ``true_costs``). See the module docstring.
     """
-    search = _Search(n_grid, n_local)
+    search = Search(n_grid, n_local)
     return _checks(mech, true_costs, market, seed, ("dsic",), search, rel_tol, timeout)["dsic"]
 
 
@@ -202,7 +104,7 @@ def check_monotone(
     Tardos 2001): the condition under which threshold payments make a mechanism DSIC.
     Uses the same asks as :func:`check_dsic`.
     """
-    search = _Search(n_grid, n_local)
+    search = Search(n_grid, n_local)
     return _checks(mech, true_costs, market, seed, ("monotone",), search, rel_tol, timeout)[
         "monotone"
     ]
@@ -254,7 +156,7 @@ def check_all(
     All four properties are checked whatever the mechanism declares; use
     :func:`declared` to tell a broken claim from a property the mechanism disclaims.
     """
-    search = _Search(n_grid, n_local)
+    search = Search(n_grid, n_local)
     return _checks(mech, true_costs, market, seed, PROPERTY_NAMES, search, rel_tol, timeout)
 
 
@@ -285,16 +187,10 @@ def find_breakpoints(
     costs, scale = _prepare(asks, market)
     with CheckedRuns(mech, market, seed, timeout) as runs:
         runs.outcome(costs)
-        deviations = _deviations(runs, costs, seller, scale, _Search(n_grid, 0), rel_tol * scale)
+        deviations = deviation_search.deviations(
+            runs, costs, seller, scale, Search(n_grid, 0), rel_tol * scale
+        )
     return list(deviations.breakpoints)
-
-
-@dataclass(frozen=True)
-class _Search:
-    """Sizes of the deviation search's seeded stages (see the module docstring)."""
-
-    n_grid: int
-    n_local: int
 
 
 def _checks(
@@ -303,7 +199,7 @@ def _checks(
     market: Market,
     seed: int,
     props: tuple[str, ...],
-    search: _Search | None,
+    search: Search | None,
     rel_tol: float,
     timeout: float | None,
 ) -> dict[str, list[Violation]]:
@@ -318,7 +214,7 @@ def _checks(
         if "budget_feasible" in found:
             found["budget_feasible"] = _budget_violations(runs, costs, truthful, tol)
         for seller in range(market.n_sellers) if {"dsic", "monotone"} & set(props) else ():
-            deviations = _deviations(runs, costs, seller, scale, search, tol)
+            deviations = deviation_search.deviations(runs, costs, seller, scale, search, tol)
             if "dsic" in found and (violation := _dsic_violation(runs, costs, deviations, tol)):
                 found["dsic"].append(violation)
             if "monotone" in found and (violation := _monotone_violation(runs, costs, deviations)):
@@ -391,144 +287,8 @@ def _budget_violations(
     ]
 
 
-def _search_generator(seed: int, seller: int, costs: np.ndarray, market: Market):
-    """The search's own generator, seeded by the check's seed, the seller and the instance.
-
-    Seeding by the instance too makes the grid's draws differ between markets checked
-    with the same ``seed`` (as a hypothesis suite does), yet replay for each one.
-    """
-    instance = np.concatenate(
-        [costs, market.values, market.capacities, [market.demand or -1, market.budget or -1]]
-    )
-    words = np.frombuffer(instance.astype(float).tobytes(), dtype=np.uint32)
-    return np.random.default_rng([seed, seller, 0x5EA2C4, *words.tolist()])
-
-
-def _deviations(
-    runs: CheckedRuns, costs: np.ndarray, seller: int, scale: float, search: _Search, tol: float
-) -> _Deviations:
-    """Run the misreport search for one seller (see the module docstring)."""
-    market = runs.market
-    eps = 1e-6 * scale
-    high = 2.0 * scale
-    tried: dict[float, tuple[int, float]] = {}
-    profile = costs.copy()
-
-    def evaluate(asks_to_try) -> None:
-        for ask in np.clip(np.asarray(asks_to_try, dtype=float), 0.0, high):
-            ask = float(ask)
-            if ask not in tried:
-                profile[seller] = ask
-                outcome = runs.outcome(profile)
-                tried[ask] = (int(outcome.allocation[seller]), float(outcome.payments[seller]))
-
-    own = costs[seller]
-    anchors = [np.delete(costs, seller), market.values]
-    if market.budget is not None:
-        anchors.append(market.budget / np.arange(1, market.n_sellers + 1))
-    anchors = np.concatenate(anchors)
-    multiples = own * np.array(COST_MULTIPLES)
-    evaluate(np.concatenate([[own, 0.0, high], multiples, anchors]))
-    generator = _search_generator(runs.seed, seller, costs, market)
-    evaluate(_stratified(generator, COARSE_POINTS, high))
-    selling = [ask for ask, (units, paid) in tried.items() if units or paid]
-    if selling:
-        evaluate(_stratified(generator, search.n_grid, max(selling)))
-    _step_beside_changes(tried, evaluate, anchors, eps)
-    breakpoints = _bisect_jumps(tried, evaluate, eps, tol)
-    breakpoints = sorted({*breakpoints, *_bisect_jumps(tried, evaluate, eps, tol)})
-    step = 0.1 * scale
-    for _ in range(search.n_local):
-        best = max(tried, key=lambda ask: tried[ask][1] - own * tried[ask][0])
-        best_utility = tried[best][1] - own * tried[best][0]
-        candidate = float(np.clip(best + step * generator.standard_normal(), 0.0, high))
-        evaluate([candidate])
-        allocation, payment = tried[candidate]
-        if payment - own * allocation <= best_utility:
-            step /= 2
-    asks = np.array(sorted(tried))
-    allocation = np.array([tried[a][0] for a in asks], dtype=np.int64)
-    payments = np.array([tried[a][1] for a in asks])
-    return _Deviations(seller, asks, allocation, payments, tuple(breakpoints))
-
-
-def _stratified(generator: np.random.Generator, points: int, top: float) -> np.ndarray:
-    """One uniform draw in each of ``points`` equal slices of ``[0, top]``."""
-    return (np.arange(points) + generator.random(points)) * top / points
-
-
-def _step_beside_changes(tried, evaluate, anchors: np.ndarray, eps: float) -> None:
-    """Try ``anchor ± eps`` on each side of an anchor where the outcome changes next to it."""
-    asks = sorted(tried)
-    steps = []
-    for anchor in set(anchors.tolist()):
-        i = asks.index(anchor)
-        if i > 0 and tried[asks[i - 1]] != tried[anchor]:
-            steps.append(anchor - eps)
-        if i + 1 < len(asks) and tried[asks[i + 1]] != tried[anchor]:
-            steps.append(anchor + eps)
-    evaluate(steps)
-
-
-def _bisect_jumps(
-    tried: Mapping[float, tuple[int, float]], evaluate, eps: float, tol: float
-) -> list[tuple[float, float]]:
-    """Bisect every allocation jump, and the largest payment jumps, between neighbouring asks.
-
-    A payment jump is a payment change above ``tol`` between neighbours with the same
-    allocation, more than ``2 * eps`` apart (closer, it may be a slope); the
-    :data:`PAYMENT_JUMPS` largest are bisected. Returns the breakpoints
-    found, as brackets (see :func:`_bisect`).
-    """
-    allocation_jumps, payment_jumps = [], []
-    for low, high in itertools.pairwise(sorted(tried)):
-        (units_low, paid_low), (units_high, paid_high) = tried[low], tried[high]
-        if units_low != units_high:
-            allocation_jumps.append((low, high))
-        elif high - low > 2 * eps and abs(paid_high - paid_low) > tol:
-            payment_jumps.append((abs(paid_high - paid_low), low, high))
-    largest_payment_jumps = [(low, high) for _, low, high in sorted(payment_jumps)[-PAYMENT_JUMPS:]]
-    brackets = []
-    for low, high in allocation_jumps + largest_payment_jumps:
-        if (bracket := _bisect(tried, evaluate, low, high, eps, tol)) is not None:
-            brackets.append(bracket)
-    return sorted(set(brackets))
-
-
-def _bisect(
-    tried, evaluate, low: float, high: float, eps: float, tol: float
-) -> tuple[float, float] | None:
-    """Halve ``[low, high]`` down to ``eps``, keeping the half where the outcome jumps.
-
-    An allocation change decides the half; with one allocation throughout, the half with
-    the larger payment change does, and the search stops where the payment is linear
-    (a midpoint payment within ``tol`` of the chord: a slope, not a jump). Returns the
-    final bracket, at most ``eps`` wide, with a different outcome at each end (a
-    breakpoint), or ``None`` where the payment turned out to be a slope.
-    """
-    while high - low > eps:
-        middle = 0.5 * (low + high)
-        evaluate([middle])
-        (units_low, paid_low), (units_mid, paid_mid), (units_high, paid_high) = (
-            tried[low],
-            tried[middle],
-            tried[high],
-        )
-        if units_mid != units_low:
-            high = middle
-        elif units_mid != units_high:
-            low = middle
-        elif abs(paid_mid - 0.5 * (paid_low + paid_high)) <= tol:
-            return None
-        elif abs(paid_mid - paid_low) >= abs(paid_high - paid_mid):
-            high = middle
-        else:
-            low = middle
-    return (low, high)
-
-
 def _dsic_violation(
-    runs: CheckedRuns, costs: np.ndarray, deviations: _Deviations, tol: float
+    runs: CheckedRuns, costs: np.ndarray, deviations: Deviations, tol: float
 ) -> Violation | None:
     """The most profitable misreport of the seller's true cost, else of any ask tried as a type.
 
@@ -575,7 +335,7 @@ def _dsic_violation(
 
 
 def _monotone_violation(
-    runs: CheckedRuns, costs: np.ndarray, deviations: _Deviations
+    runs: CheckedRuns, costs: np.ndarray, deviations: Deviations
 ) -> Violation | None:
     seller = deviations.seller
     allocation = deviations.allocation
