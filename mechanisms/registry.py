@@ -82,8 +82,7 @@ def _load(path: str, shown_as: str) -> type:
         factory = getattr(module, attr)
     except AttributeError:
         raise UnknownMechanismError(
-            f"mechanism: module {module_name!r} has no attribute {attr!r}; "
-            "check the name after ':'"
+            f"mechanism: module {module_name!r} has no attribute {attr!r}; check the name after ':'"
         ) from None
     if not inspect.isclass(factory):
         raise UnknownMechanismError(
