@@ -57,7 +57,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
 
-import mesa
 import numpy as np
 import pandas as pd
 import torch
@@ -65,8 +64,6 @@ import transformers
 from results_file import write_section
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from agents.annotator import Annotator, label_by_annotators
-from agents.population import PopulationSpec, build_population
 from sim.config import MarketConfig
 from sim.corpus import (
     DEFAULT_TARGET_WEIGHTS,
@@ -74,8 +71,8 @@ from sim.corpus import (
     builtin_corpus,
     gold_pairs,
     to_trl,
-    weight_vector,
 )
+from sim.crowd_labels import crowd_labels
 from sim.market import MarketModel
 from sim.reward import RewardModel, default_torch_threads
 from sim.reward.backbones import resolve_backbone, smollm2_installed
@@ -101,27 +98,10 @@ def gold_trl_pairs(corpus, pairs: pd.DataFrame) -> pd.DataFrame:
 
 def purchased_labels(corpus, n: int, per_item: int, rng: np.random.Generator) -> pd.DataFrame:
     """``ceil(n / per_item)`` random train pairs, each labelled by ``per_item`` distinct
-    annotators of the default population, exported one row per label."""
+    annotators of the default population (``sim.crowd_labels``), exported one row per label."""
     pairs = corpus.pairs("train")
     items = pairs.iloc[rng.choice(len(pairs), size=-(-n // per_item), replace=False)]
-    model = mesa.Model(rng=rng)
-    annotators = build_population(
-        model, PopulationSpec(), weight_vector(DEFAULT_TARGET_WEIGHTS), rng
-    )
-    left = np.repeat(items["left"].to_numpy(), per_item)
-    right = np.repeat(items["right"].to_numpy(), per_item)
-    workers = np.concatenate(
-        [rng.choice(len(annotators), size=per_item, replace=False) for _ in range(len(items))]
-    )
-    attrs_left, attrs_right = corpus.attribute_matrix(left), corpus.attribute_matrix(right)
-    ids = np.array([a.unique_id for a in annotators])
-    left_wins = label_by_annotators(
-        model.agents_by_type[Annotator], ids[workers], attrs_left, attrs_right, rng
-    )
-    labels = pd.DataFrame(
-        {"worker": workers, "left": left, "right": right, "label": np.where(left_wins, left, right)}
-    )
-    return to_trl(labels, corpus)[list(TRL_COLUMNS)]
+    return to_trl(crowd_labels(corpus, items, per_item, rng), corpus)[list(TRL_COLUMNS)]
 
 
 def ranked_pairs(corpus, n: int, per_prompt: int, rng: np.random.Generator) -> pd.DataFrame:

@@ -43,16 +43,13 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import mesa
 import numpy as np
 import pandas as pd
 import torch
 from results_file import write_section
 from tqdm.auto import tqdm
 
-from agents.annotator import Annotator, label_by_annotators
 from agents.judges import BradleyTerryJudge, FeatureBias
-from agents.population import PopulationSpec, build_population
 from analysis.aggregation import majority_vote
 from sim.config import MarketConfig
 from sim.corpus import (
@@ -64,6 +61,7 @@ from sim.corpus import (
     oriented_pairs,
     weight_vector,
 )
+from sim.crowd_labels import crowd_labels
 from sim.judge_view import JudgeView
 from sim.reward import RewardModel
 
@@ -136,24 +134,10 @@ def biased_labels(corpus, pairs, gold, target_accuracy: float):
 
 
 def market_labels(corpus, pairs: pd.DataFrame, per_item: int, rng) -> np.ndarray:
-    """Majority of ``per_item`` distinct random annotators of the default population."""
-    model = mesa.Model(rng=rng)
-    annotators = build_population(
-        model, PopulationSpec(), weight_vector(DEFAULT_TARGET_WEIGHTS), rng
-    )
-    n = len(pairs)
-    left = np.repeat(pairs["left"].to_numpy(), per_item)
-    right = np.repeat(pairs["right"].to_numpy(), per_item)
-    workers = np.argsort(rng.random((n, len(annotators))), axis=1)[:, :per_item].ravel()
-    attrs_left, attrs_right = corpus.attribute_matrix(left), corpus.attribute_matrix(right)
-    ids = np.array([a.unique_id for a in annotators])
-    left_wins = label_by_annotators(
-        model.agents_by_type[Annotator], ids[workers], attrs_left, attrs_right, rng
-    )
-    crowd = pd.DataFrame(
-        {"worker": workers, "left": left, "right": right, "label": np.where(left_wins, left, right)}
-    )
-    voted = majority_vote(crowd).set_index(["left", "right"])["label"]
+    """Majority of ``per_item`` distinct random annotators of the default population
+    (``sim.crowd_labels``): True where it picks the left response."""
+    voted = majority_vote(crowd_labels(corpus, pairs, per_item, rng))
+    voted = voted.set_index(["left", "right"])["label"]
     low = np.minimum(pairs["left"].to_numpy(), pairs["right"].to_numpy())
     high = np.maximum(pairs["left"].to_numpy(), pairs["right"].to_numpy())
     winner = voted.reindex(pd.MultiIndex.from_arrays([low, high])).to_numpy()
