@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mechanisms import Market, get_mechanism
 from agents.budget_clearing import clear_within_budget, most_labels
+from mechanisms import Market, get_mechanism
 
 MECHANISMS = {
     "vcg": {},

@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 
+from agents.training_votes import qa_dpo_weights, training_votes
 from sim.config import MarketConfig
 from sim.corpus import DEFAULT_TARGET_WEIGHTS, builtin_corpus, gold_pairs, weight_vector
 from sim.market import MarketModel
 from sim.reward import RewardModel
-from agents.training_votes import qa_dpo_weights, training_votes
 
 
 def _labels(rows):
