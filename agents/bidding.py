@@ -4,14 +4,22 @@ Every strategy has ``ask(cost, rng) -> float`` and ``observe(ask, units, payment
 ``observe`` is the learning update after a round (a no-op for static strategies); its
 arguments are the ask made, the labels sold, the total payment received and the true
 cost per label, so the seller's realised utility is ``payment - cost * units`` (DESIGN.md).
+
+Strategies are plugins: :data:`BIDDERS` holds each by ``name``; each declares its ``kinds``
+(:data:`BIDDER_KINDS`) and builds itself for a population with ``for_population(spec)``
+(``spec`` an ``agents.population.PopulationSpec``). Register a new one with
+``@BIDDERS.register``.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Mapping
+from typing import ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 from scipy import integrate, stats
+
+from agents.plugin_registry import Registry
 
 
 @runtime_checkable
@@ -23,8 +31,30 @@ class BiddingStrategy(Protocol):
     def observe(self, ask: float, units: int, payment: float, cost: float) -> None: ...
 
 
+BIDDER_KINDS: dict[str, str] = {
+    "truthful": "asks its cost",
+    "stochastic": "the ask depends on the rng; False: two generators give the same ask",
+    "learns": "observe(...) changes later asks; False: asks do not depend on what it observed",
+}
+"""Every kind a bidding strategy declares, with its meaning (tests/agents/test_plugins.py)."""
+
+BIDDERS = Registry("bidder", "bidding_mix", BIDDER_KINDS, builder="for_population")
+"""Bidding strategies by name, in the order of their registration."""
+
+_STATIC: Mapping[str, bool] = {"truthful": False, "stochastic": False, "learns": False}
+
+
+@BIDDERS.register
 class Truthful:
     """Ask the true cost: the dominant strategy under a DSIC mechanism (VCG, second price)."""
+
+    name = "truthful"
+    kinds: ClassVar[Mapping[str, bool]] = {**_STATIC, "truthful": True}
+
+    @classmethod
+    def for_population(cls, spec) -> Truthful:
+        """A truthful bidder (it reads nothing of ``spec``)."""
+        return cls()
 
     def ask(self, cost: float, rng: np.random.Generator) -> float:
         return float(cost)
@@ -33,6 +63,7 @@ class Truthful:
         """Static strategy: nothing to learn."""
 
 
+@BIDDERS.register
 class FixedMarkup:
     """Ask ``cost * (1 + markup)`` every round.
 
@@ -41,6 +72,14 @@ class FixedMarkup:
     markup : float
         Relative markup over cost, > -1 (so asks stay positive for positive costs).
     """
+
+    name = "markup"
+    kinds: ClassVar[Mapping[str, bool]] = _STATIC
+
+    @classmethod
+    def for_population(cls, spec) -> FixedMarkup:
+        """Markup ``spec.markup``."""
+        return cls(spec.markup)
 
     def __init__(self, markup: float) -> None:
         markup = float(markup)
@@ -55,6 +94,7 @@ class FixedMarkup:
         """Static strategy: nothing to learn."""
 
 
+@BIDDERS.register
 class PayAsBidEquilibrium:
     """Symmetric Bayes-Nash equilibrium ask in pay-as-bid (first-price) procurement.
 
@@ -91,6 +131,15 @@ class PayAsBidEquilibrium:
     cost_distribution : scipy.stats frozen continuous distribution
         The common cost distribution ``F`` (support ``[lo, hi]``, ``hi`` may be infinite).
     """
+
+    name = "equilibrium"
+    kinds: ClassVar[Mapping[str, bool]] = _STATIC
+
+    @classmethod
+    def for_population(cls, spec) -> PayAsBidEquilibrium:
+        """``spec.n_annotators`` sellers, ``spec.equilibrium_units`` units, the population's
+        cost marginal."""
+        return cls(spec.n_annotators, spec.equilibrium_units, spec.cost_marginal())
 
     def __init__(self, n_sellers: int, units: int, cost_distribution) -> None:
         if isinstance(n_sellers, bool) or int(n_sellers) != n_sellers or n_sellers < 2:
@@ -148,6 +197,7 @@ class PayAsBidEquilibrium:
 DEFAULT_MULTIPLIERS = tuple(np.round(np.linspace(1.0, 2.0, 11), 10))
 
 
+@BIDDERS.register
 class LearningBidder:
     """A no-regret bidder: EXP3 over a grid of bid multipliers, ask = multiplier * cost.
 
@@ -184,6 +234,14 @@ class LearningBidder:
         The largest per-round utility magnitude expected (> 0); utilities beyond
         ``+-utility_scale`` are clipped when forming the reward.
     """
+
+    name = "learning"
+    kinds: ClassVar[Mapping[str, bool]] = {**_STATIC, "stochastic": True, "learns": True}
+
+    @classmethod
+    def for_population(cls, spec) -> LearningBidder:
+        """A fresh learner with ``spec``'s ``learning_*`` parameters (errors name the fields)."""
+        return spec.learning_bidder()
 
     def __init__(
         self,

@@ -5,7 +5,8 @@ A batch of ``m`` pairs reaches a judge as two float matrices ``left`` and ``righ
 
 - ``gold``: 1 for the response that wins the pair under the buyer's gold, 0 for the other
   (on the built-in corpus gold is the buyer's target utility; on a preference file without
-  attribute scores, the recorded choice). Only ``one_coin`` judges read it: they rate gold;
+  attribute scores, the recorded choice). Only judges that declare ``reads_gold``
+  (``agents.judges.JUDGE_KINDS``; ``one_coin``) read it: they rate gold;
 - the attributes (possibly none), in the order of the buyer's target weights;
 - the observable features (such as length), z-scored over the corpus' responses.
 

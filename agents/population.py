@@ -16,32 +16,17 @@ import numpy as np
 from scipy.special import ndtr
 
 from agents.annotator import Annotator
-from agents.bidding import (
-    DEFAULT_MULTIPLIERS,
-    FixedMarkup,
-    LearningBidder,
-    PayAsBidEquilibrium,
-    Truthful,
-)
+from agents.bidding import BIDDERS, DEFAULT_MULTIPLIERS, FixedMarkup, LearningBidder
 from agents.distributions import frozen_distribution
-from agents.judges import (
-    AdversarialJudge,
-    BradleyTerryJudge,
-    FeatureBias,
-    LexicographicSemiorderJudge,
-    OneCoinJudge,
-    SpammerJudge,
-    ThurstoneJudge,
-    accuracy_from_skill,
-    draw_annotator_weights,
-    temperature_from_skill,
-)
+from agents.judges import JUDGES, FeatureBias, JudgeTraits, draw_annotator_weights
 from agents.pair_columns import PairColumns
 
-JUDGE_TYPES = ("bradley_terry", "thurstone", "lexicographic", "spammer", "adversarial", "one_coin")
-ATTRIBUTE_JUDGES = ("bradley_terry", "thurstone", "lexicographic", "adversarial")
+JUDGE_TYPES = JUDGES.live_names()
+"""Registered judge names (``agents.judges.JUDGES``), in registration order."""
+ATTRIBUTE_JUDGES = JUDGES.live_names(needs_attributes=True)
 """Judge types that compare attribute scores; data without them allows the others only."""
-BIDDING_TYPES = ("truthful", "markup", "equilibrium", "learning")
+BIDDING_TYPES = BIDDERS.live_names()
+"""Registered bidding strategy names (``agents.bidding.BIDDERS``)."""
 _LEARNING_FIELDS = {
     "multipliers": "learning_multipliers",
     "learning_rate": "learning_rate",
@@ -318,25 +303,11 @@ def _judge(
     columns: PairColumns | None,
     bias: FeatureBias | None,
 ):
-    if kind == "one_coin":
-        return OneCoinJudge(accuracy_from_skill(skill), gold_column=columns.gold, bias=bias)
-    if kind == "spammer":
-        return SpammerJudge(bias=bias)
-    reads = {
-        "attribute_columns": None if columns is None else columns.attribute_positions,
-        "bias": bias,
-    }
-    noise = temperature_from_skill(skill, base=spec.judge_noise)
-    if kind == "bradley_terry":
-        return BradleyTerryJudge(weights, temperature=noise, **reads)
-    if kind == "thurstone":
-        return ThurstoneJudge(weights, noise=noise, **reads)
-    if kind == "lexicographic":
-        order = np.argsort(-weights, kind="stable")
-        return LexicographicSemiorderJudge(
-            order, spec.lexicographic_threshold, noise=noise, **reads
-        )
-    return AdversarialJudge(weights, **reads)
+    """The judge registered as ``kind``, built for one annotator (``JUDGES``)."""
+    traits = JudgeTraits(
+        weights, skill, spec.judge_noise, spec.lexicographic_threshold, columns, bias
+    )
+    return JUDGES.get(kind).for_annotator(traits)
 
 
 def draw_biased(spec: PopulationSpec, rng: np.random.Generator) -> np.ndarray:
@@ -349,13 +320,8 @@ def draw_biased(spec: PopulationSpec, rng: np.random.Generator) -> np.ndarray:
 
 
 def _bidder(kind: str, spec: PopulationSpec):
-    if kind == "truthful":
-        return Truthful()
-    if kind == "markup":
-        return FixedMarkup(spec.markup)
-    if kind == "equilibrium":
-        return PayAsBidEquilibrium(spec.n_annotators, spec.equilibrium_units, spec.cost_marginal())
-    return spec.learning_bidder()
+    """The bidding strategy registered as ``kind``, built for ``spec`` (``BIDDERS``)."""
+    return BIDDERS.get(kind).for_population(spec)
 
 
 def build_population(

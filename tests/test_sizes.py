@@ -5,10 +5,8 @@ from tests.sizes import Piece, over_limit, pieces
 
 KNOWN_OVER = {
     "sim/config.py": 536,
-    "agents/judges.py": 523,
     "sim/reward/settings.py": 414,
     "sim/experiments/sweep_config.py": 412,
-    "agents/population.py": 410,
     "sim/experiments/comparison.py:report_blocks": 99,
     "sim/experiments/run_file.py:load_run_file": 81,
     "sim/cli/mechanisms.py:check": 79,
