@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.aggregation import LABEL_COLUMNS, PairwiseDawidSkene, majority_vote
+from analysis.aggregation import PairwiseDawidSkene, majority_vote
+from analysis.records import LABEL_COLUMNS
 from mechanisms.vickrey_feedback import quality_weight
 
 

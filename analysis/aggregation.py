@@ -1,9 +1,9 @@
 """Combining many workers' pairwise labels into one judgement per pair and one score per item.
 
-Input contract (crowd-kit's pairwise format): a DataFrame with columns ``worker, left, right,
-label``, one row per label, where ``label`` equals ``left`` or ``right`` (the response judged
-better). Items and workers may be any hashable ids; they are sorted as
-``pandas.factorize(..., sort=True)`` sorts them.
+Input contract (crowd-kit's pairwise format, :data:`analysis.records.LABELS`): a DataFrame
+with columns ``worker, left, right, label``, one row per label, where ``label`` equals
+``left`` or ``right`` (the response judged better). Items and workers may be any hashable
+ids; they are sorted as ``pandas.factorize(..., sort=True)`` sorts them.
 
 An unordered pair {a, b} is reported in canonical orientation, the earlier id in that sort
 order as ``left``, whichever way round the workers saw it.
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-LABEL_COLUMNS = ("worker", "left", "right", "label")
+from analysis.records import LABEL_COLUMNS
 
 
 @dataclass(frozen=True)

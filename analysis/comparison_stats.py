@@ -16,27 +16,17 @@ import pandas as pd
 
 from analysis.intervals import excludes_zero, mean_interval, paired_interval, paired_sd
 from analysis.outcomes import OUTCOMES, run_outcomes
+from analysis.records import (
+    DIFFERENCE_COLUMNS,
+    FRONTIER_COLUMNS,
+    SHADING_COLUMNS,
+    SPEND_NEEDED_COLUMNS,
+)
 from analysis.resolution import min_detectable_difference
 from analysis.sweep_report import summarise
 
 RUN_IDENTITY = ["scenario", "mechanism", "budget", "seed_index"]
 """Columns that name one market of a comparison."""
-DIFFERENCE_COLUMNS = (
-    "mechanism",
-    "baseline",
-    "outcome",
-    "difference",
-    "ci_low",
-    "ci_high",
-    "n_seeds",
-    "excludes_zero",
-    "min_detectable",
-)
-"""Columns of a table of paired differences (``differences.csv``): ``mechanism`` minus
-``baseline`` in ``outcome``, seed by seed: the mean ``difference``, its 95% paired interval
-(``ci_low``, ``ci_high``), the seeds paired, whether the interval ``excludes_zero``, and the
-``min_detectable`` difference at those seeds (power 0.8, from the per-seed differences' SD:
-:func:`analysis.resolution.min_detectable_difference`)."""
 
 
 def seed_outcomes(rounds: pd.DataFrame) -> pd.DataFrame:
@@ -70,7 +60,7 @@ def paired_differences(
     outcomes: pd.DataFrame, baseline: str, order: list[str], names=tuple(OUTCOMES)
 ) -> pd.DataFrame:
     """Each row minus ``baseline``, seed by seed, for each outcome: long format with the
-    columns of :data:`DIFFERENCE_COLUMNS`."""
+    columns of :data:`analysis.records.DIFFERENCE_COLUMNS`."""
     records = []
     for row in order:
         if row == baseline:
@@ -108,7 +98,8 @@ def frontier(outcomes: pd.DataFrame) -> pd.DataFrame:
                 "n_seeds": n,
             }
         )
-    return pd.DataFrame(records).sort_values(["mechanism", "budget"], kind="stable")
+    frame = pd.DataFrame(records, columns=list(FRONTIER_COLUMNS))
+    return frame.sort_values(["mechanism", "budget"], kind="stable")
 
 
 def crossing(spend: np.ndarray, accuracy: np.ndarray, target: float) -> float:
@@ -151,7 +142,7 @@ def spend_needed(points: pd.DataFrame, target: float, order: list[str]) -> pd.Da
                 "highest_spend": spend.max(),
             }
         )
-    return pd.DataFrame(records).set_index("mechanism")
+    return pd.DataFrame(records, columns=list(SPEND_NEEDED_COLUMNS)).set_index("mechanism")
 
 
 def ask_over_cost(annotators: pd.DataFrame) -> pd.DataFrame:
@@ -180,7 +171,7 @@ def shading_by_round(annotators: pd.DataFrame) -> pd.DataFrame:
                 "n_seeds": n,
             }
         )
-    return pd.DataFrame(records)
+    return pd.DataFrame(records, columns=list(SHADING_COLUMNS))
 
 
 def scenario_differences(

@@ -1,7 +1,7 @@
 """The comparison's answer in words, generated from its numbers: a short list of claims, the
 answer to the run's question first (which row trains the best reward model for the money).
 
-A paired difference (a row of a :data:`analysis.comparison_stats.DIFFERENCE_COLUMNS` table)
+A paired difference (a row of a :data:`analysis.records.DIFFERENCE_COLUMNS` table)
 reads as one of four :func:`verdict` s:
 
 - identical: every per-seed difference is exactly 0;

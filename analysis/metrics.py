@@ -1,13 +1,8 @@
 """Market outcome metrics computed from a transaction table.
 
-A transaction table has one row per (round, annotator) that supplied labels or was
-considered, with at least the columns
-
-``round, annotator, units, ask, payment, cost, value, skill``
-
-where ``cost`` is the annotator's true (private) cost per label and ``value`` the
-buyer's value per label from that annotator that round. Utilities are
-quasi-linear as in DESIGN.md:
+A transaction table has at least the columns of :data:`analysis.records.TRANSACTIONS`
+(``cost`` the seller's true cost per label, ``value`` the buyer's value per label from it
+that round). Utilities are quasi-linear as in DESIGN.md:
 
 - seller surplus  = sum(payment - cost * units)
 - buyer utility   = sum(value * units) - sum(payment)
@@ -19,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-TRANSACTION_COLUMNS = ("round", "annotator", "units", "ask", "payment", "cost", "value", "skill")
+from analysis.records import TRANSACTION_COLUMNS
 
 
 def _check(transactions: pd.DataFrame) -> pd.DataFrame:

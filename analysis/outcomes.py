@@ -1,9 +1,9 @@
-"""The one table of market outcomes: each metric's name, display label, meaning, and how a
-run's figure is made from its rounds.
+"""How a run's figure of each market outcome is made from its rounds; the metrics, their
+display labels, meanings and rules are declared once, in :data:`analysis.records.METRICS`.
 
 A market run writes one row per round (``sim.market.MarketModel``, columns
-:data:`ROUND_METRICS`); reports compare runs, so every report reduces a run's rounds to one
-figure per outcome with :func:`run_outcomes`, by the rule in the table:
+:data:`analysis.records.ROUND_METRICS`); reports compare runs, so every report reduces a run's
+rounds to one figure per outcome with :func:`run_outcomes`, by the rule in the table:
 
 - ``last``: a stock, read at the last round (reward accuracy, cumulative spend, the
   cumulative cycle rate);
@@ -18,51 +18,11 @@ figure per outcome with :func:`run_outcomes`, by the rule in the table:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-
-@dataclass(frozen=True)
-class Metric:
-    """One market metric: ``name`` (column), ``label`` (short), ``meaning`` (one line),
-    ``over_rounds`` (how a run's figure is made from its rounds; None: not a run outcome)."""
-
-    name: str
-    label: str
-    meaning: str
-    over_rounds: str | None
-
-
-METRICS: tuple[Metric, ...] = (
-    Metric("round", "round", "round index, from 0", None),
-    Metric("spend", "spend", "payments this round", None),
-    Metric("cumulative_spend", "spend", "total spend", "last"),
-    Metric("labels", "labels", "labels bought", "sum"),
-    Metric(
-        "label_accuracy", "label acc.", "share of bought labels that agree with gold",
-        "weighted:labels",
-    ),
-    Metric("reward_accuracy", "reward acc.", "reward accuracy after the last round", "last"),
-    Metric("buyer_utility", "buyer utility", "buyer's utility, all rounds", "sum"),
-    Metric("seller_surplus", "seller surplus", "sellers' surplus, all rounds", "sum"),
-    Metric("welfare", "welfare", "total welfare, all rounds", "sum"),
-    Metric("efficiency", "efficiency", "allocative efficiency, mean over rounds", "mean"),
-    Metric(
-        "overpayment", "overpayment", "payments / true costs of bought labels, all rounds",
-        "pooled_overpayment",
-    ),
-    Metric(
-        "top_skill_spend_share", "top-skill share",
-        "share of spend to the top skill quartile, all rounds", "weighted:spend",
-    ),
-    Metric("cycle_rate", "cycle rate", "cycle rate in the purchased labels", "last"),
-    Metric("mean_value", "mean value", "buyer's mean value per label this round", None),
-)
-
-ROUND_METRICS: tuple[str, ...] = tuple(metric.name for metric in METRICS)
-"""Columns of a market's per-round table, in order."""
+from analysis.records import METRICS, Metric
 
 OUTCOMES: dict[str, Metric] = {m.name: m for m in METRICS if m.over_rounds is not None}
 """The run-level outcomes reports show, by name."""

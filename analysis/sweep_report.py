@@ -2,7 +2,7 @@
 
 Input is the long ``rounds`` table of a sweep (one row per round per run) with columns
 ``run_key``, ``seed_index``, ``mechanism``, one column per swept axis, and the market's
-per-round metrics (``sim.market.ROUND_METRICS``). Loading it is the simulator's job; this
+per-round metrics (``analysis.records.ROUND_METRICS``). Loading it is the simulator's job; this
 module only computes and draws.
 
 Confidence intervals: 95% Student-t intervals across the seeds of a point

@@ -11,21 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.aggregation import LABEL_COLUMNS
 from analysis.intransitivity import cycle_rate_by_prompt
-
-PURCHASED_LABEL_COLUMNS: dict[str, type] = {
-    "round": np.int64,
-    "worker": np.int64,
-    "pair_id": np.int64,
-    "left": np.int64,
-    "right": np.int64,
-    "label": np.int64,
-    "correct": np.bool_,
-    "golden": np.bool_,
-}
-"""A purchased label: crowd-kit's ``worker, left, right, label`` plus the round, the
-corpus pair, whether it matches gold, and whether it was a golden (known-answer) item."""
+from analysis.records import LABEL_COLUMNS, PURCHASED_LABEL_COLUMNS, PURCHASED_LABELS
 
 
 class LabelLog:
@@ -40,7 +27,7 @@ class LabelLog:
     def __init__(self, prompt_of_response: np.ndarray) -> None:
         self._prompt_of = np.asarray(prompt_of_response)
         self._columns = {
-            name: np.empty(64, dtype) for name, dtype in PURCHASED_LABEL_COLUMNS.items()
+            name: np.empty(64, dtype) for name, dtype in PURCHASED_LABELS.dtypes.items()
         }
         self._size = 0
         self._rows_of_prompt: dict[int, list[np.ndarray]] = {}
@@ -50,7 +37,7 @@ class LabelLog:
         return self._size
 
     def append(self, labels: pd.DataFrame) -> None:
-        """Add one round's labels (columns :data:`PURCHASED_LABEL_COLUMNS`)."""
+        """Add one round's labels (columns :data:`analysis.records.PURCHASED_LABEL_COLUMNS`)."""
         start, added = self._size, len(labels)
         if start + added > self._columns["round"].size:
             capacity = max(2 * self._columns["round"].size, start + added)

@@ -25,12 +25,16 @@ from tqdm.auto import tqdm
 from agents.annotator import Annotator, label_by_annotators
 from agents.buyer import Buyer
 from agents.population import build_population
-from analysis import metrics
-from analysis.outcomes import ROUND_METRICS
+from analysis.records import (
+    ANNOTATOR_COLUMNS,
+    PURCHASED_LABEL_COLUMNS,
+    ROUND_METRICS,
+    TRANSACTION_COLUMNS,
+)
 from sim.config import MarketConfig, mechanism_from_config
 from sim.corpus import Corpus, gold_pairs, oriented_pairs, weight_vector
 from sim.judge_view import JudgeView
-from sim.label_log import PURCHASED_LABEL_COLUMNS, LabelLog
+from sim.label_log import LabelLog
 from sim.reward import RewardModel
 from sim.round_record import ROUND_REPORTERS, RoundRecord, transaction_table
 
@@ -104,7 +108,7 @@ class MarketModel(mesa.Model):
                     "quality_estimate": lambda a: a.model.buyer.quality_of(a.unique_id),
                 }
             },
-            tables={"transactions": list(metrics.TRANSACTION_COLUMNS)},
+            tables={"transactions": list(TRANSACTION_COLUMNS)},
         )
 
     @property
@@ -262,12 +266,10 @@ class MarketModel(mesa.Model):
         """``rounds`` (model level), ``annotators`` (per annotator per round),
         ``transactions`` and ``labels`` as DataFrames."""
         annotators = self.datacollector.get_agenttype_vars_dataframe(Annotator).reset_index()
-        annotators = annotators.drop(columns="Step").rename(columns={"AgentID": "annotator"})
-        columns = ["round", "annotator"]
-        annotators = annotators[columns + [c for c in annotators.columns if c not in columns]]
+        annotators = annotators.rename(columns={"AgentID": "annotator"})
         return {
             "rounds": self.datacollector.get_model_vars_dataframe().reset_index(drop=True),
-            "annotators": annotators,
+            "annotators": annotators[list(ANNOTATOR_COLUMNS)],
             "transactions": self.datacollector.get_table_dataframe("transactions"),
             "labels": self.labels(),
         }

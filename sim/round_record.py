@@ -1,5 +1,5 @@
 """What a round records: its transactions (one row per seller that sold or was paid) and its
-row of round metrics (``analysis.outcomes.ROUND_METRICS``), each metric a DataCollector
+row of round metrics (``analysis.records.ROUND_METRICS``), each metric a DataCollector
 reporter that computes its value from the model's last round."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import metrics
+from analysis.records import TRANSACTION_COLUMNS
 from mechanisms import Outcome
 
 
@@ -20,7 +21,7 @@ class RoundRecord:
 
     ``sellers`` holds one row per annotator (``annotator, cost, skill, capacity``, in the
     market's seller order), ``transactions`` the round's trades
-    (``analysis.metrics.TRANSACTION_COLUMNS``), ``regular`` its regular labels, ``values``
+    (``analysis.records.TRANSACTION_COLUMNS``), ``regular`` its regular labels, ``values``
     the buyer's value per label from each seller and ``demand`` the labels it asked for.
     """
 
@@ -38,7 +39,7 @@ class RoundRecord:
 def transaction_table(
     round_: int, sellers: pd.DataFrame, asks: np.ndarray, values: np.ndarray, outcome: Outcome
 ) -> pd.DataFrame:
-    """One row per seller that sold or was paid (``analysis.metrics.TRANSACTION_COLUMNS``)."""
+    """One row per seller that sold or was paid (``analysis.records.TRANSACTION_COLUMNS``)."""
     traded = np.flatnonzero((outcome.allocation > 0) | (outcome.payments != 0))
     return pd.DataFrame(
         {
@@ -51,7 +52,7 @@ def transaction_table(
             "value": values[traded],
             "skill": sellers["skill"].to_numpy()[traded],
         },
-        columns=list(metrics.TRANSACTION_COLUMNS),
+        columns=list(TRANSACTION_COLUMNS),
     )
 
 

@@ -18,28 +18,20 @@ from sim.corpus.corpus import (
     weight_vector,
 )
 from sim.corpus.features import FEATURES, feature_matrix
-from sim.corpus.pairs import (
-    COMPARISON_COLUMNS,
-    LABEL_COLUMNS,
-    RESPONSE_COLUMNS,
-    TRL_COLUMNS,
-    gold_pairs,
-    oriented_pairs,
-    to_trl,
-)
+from sim.corpus.pairs import gold_pairs, oriented_pairs, to_trl
 from sim.corpus.preference_files import (
     corpus_from_comparisons,
     export_preferences,
     load_preferences,
 )
 from sim.corpus.preference_records import DataFileError, DuplicateComparisonWarning
+from sim.corpus.records import COMPARISON_COLUMNS, RESPONSE_COLUMNS, TRL_COLUMNS
 
 __all__ = [
     "ATTRIBUTES",
     "COMPARISON_COLUMNS",
     "DEFAULT_TARGET_WEIGHTS",
     "FEATURES",
-    "LABEL_COLUMNS",
     "RESPONSE_COLUMNS",
     "SPLITS",
     "TEST_FRACTION",

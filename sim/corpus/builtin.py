@@ -13,7 +13,6 @@ import pandas as pd
 
 from sim.corpus.corpus import ATTRIBUTES, TEST_FRACTION, Corpus, assign_test_prompts
 from sim.corpus.facts import TOPICS
-from sim.corpus.pairs import COMPARISON_COLUMNS, RESPONSE_COLUMNS
 from sim.corpus.phrases import (
     CONFIDENT_PHRASES,
     FILLER,
@@ -26,6 +25,7 @@ from sim.corpus.phrases import (
     RUDE_OPENERS,
     UNSAFE_ADVICE,
 )
+from sim.corpus.records import COMPARISON_COLUMNS, RESPONSE_COLUMNS
 
 LEVELS: dict[str, dict[str, float]] = {
     "correctness": {"wrong": 0.1, "unstated": 0.5, "correct": 0.9},

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from sim.corpus.pairs import COMPARISON_COLUMNS, RESPONSE_COLUMNS
+from sim.corpus.records import COMPARISON_COLUMNS, RESPONSE_COLUMNS
 
 ATTRIBUTES: tuple[str, ...] = ("correctness", "helpfulness", "harmlessness", "concision", "tone")
 """The hidden attributes of a response, each a score in [0, 1]; the order of matrix columns."""

@@ -1,12 +1,11 @@
-"""Column schemas of the corpus and the one way to orient a pair as ``prompt, chosen, rejected``.
+"""The one way to orient a pair as ``prompt, chosen, rejected``.
 
-Labels follow crowd-kit's long pairwise format (DESIGN.md, :data:`LABEL_COLUMNS`, owned by
-``analysis.aggregation``): one row per label with columns ``worker, left, right, label``,
-where ``left`` and ``right`` are response ids of the corpus and ``label`` equals the id the
-worker preferred. Training data follow TRL's ``prompt, chosen, rejected`` format
-(:data:`TRL_COLUMNS`). :func:`oriented_pairs` turns response ids and a winner into texts;
-every caller (the market's training and evaluation pairs, :func:`to_trl`, file export)
-goes through it.
+Labels follow crowd-kit's long pairwise format (DESIGN.md, ``analysis.records.LABELS``): one
+row per label with columns ``worker, left, right, label``, where ``left`` and ``right`` are
+response ids of the corpus and ``label`` equals the id the worker preferred. Training data
+follow TRL's ``prompt, chosen, rejected`` format (``sim.corpus.records.TRL_PAIRS``).
+:func:`oriented_pairs` turns response ids and a winner into texts; every caller (the
+market's training and evaluation pairs, :func:`to_trl`, file export) goes through it.
 
 :func:`to_trl` makes every label one training pair (a pair labelled by three workers
 appears three times, oriented as each worker chose), which is what training on all
@@ -16,34 +15,14 @@ consensus label per pair instead.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
-from analysis.aggregation import LABEL_COLUMNS
+from analysis.records import LABEL_COLUMNS
+from sim.corpus.corpus import Corpus
+from sim.corpus.records import TRL_COLUMNS
 
-if TYPE_CHECKING:
-    from sim.corpus.corpus import Corpus
-
-RESPONSE_COLUMNS: tuple[str, ...] = ("response_id", "prompt_id", "topic", "prompt", "text")
-"""A corpus response (plus one score column per attribute)."""
-
-COMPARISON_COLUMNS: tuple[str, ...] = ("pair_id", "prompt_id", "prompt", "left", "right")
-"""A corpus comparison: two responses (ids) to one prompt (plus its ``split``)."""
-
-TRL_COLUMNS: tuple[str, ...] = ("prompt", "chosen", "rejected")
-"""A training or evaluation pair as texts, the preferred response as ``chosen`` (TRL)."""
-
-__all__ = [
-    "COMPARISON_COLUMNS",
-    "LABEL_COLUMNS",
-    "RESPONSE_COLUMNS",
-    "TRL_COLUMNS",
-    "gold_pairs",
-    "oriented_pairs",
-    "to_trl",
-]
+__all__ = ["gold_pairs", "oriented_pairs", "to_trl"]
 
 
 def oriented_pairs(corpus: Corpus, left, right, left_wins) -> pd.DataFrame:
@@ -61,7 +40,7 @@ def oriented_pairs(corpus: Corpus, left, right, left_wins) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns :data:`TRL_COLUMNS`, one row per pair, in order.
+        Columns ``sim.corpus.records.TRL_COLUMNS``, one row per pair, in order.
     """
     left, right = np.asarray(left), np.asarray(right)
     left_wins = np.asarray(left_wins, dtype=bool)

@@ -45,7 +45,7 @@ from sim.corpus.corpus import (
     Corpus,
     assign_test_prompts,
 )
-from sim.corpus.pairs import COMPARISON_COLUMNS, oriented_pairs
+from sim.corpus.pairs import oriented_pairs
 from sim.corpus.preference_records import (
     FORMATS,
     SCORE_FIELDS,
@@ -53,6 +53,7 @@ from sim.corpus.preference_records import (
     read_records,
     validated_frame,
 )
+from sim.corpus.records import COMPARISON_COLUMNS
 
 
 def load_preferences(

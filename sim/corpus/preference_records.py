@@ -20,9 +20,8 @@ import pyarrow.parquet as pq
 from sim.corpus.corpus import (
     ATTRIBUTES,
 )
-from sim.corpus.pairs import TRL_COLUMNS
+from sim.corpus.records import TRL_COLUMNS
 
-TEXT_FIELDS: tuple[str, ...] = TRL_COLUMNS
 SCORE_FIELDS: tuple[str, ...] = tuple(
     f"{side}_{attribute}" for side in ("chosen", "rejected") for attribute in ATTRIBUTES
 )
@@ -168,7 +167,7 @@ def validated_frame(records: list[dict], locations: list[str], source: str) -> p
     rows = []
     for record, location in zip(records, locations, strict=True):
         row = {}
-        for field in TEXT_FIELDS + (("topic",) if has_topic else ()):
+        for field in TRL_COLUMNS + (("topic",) if has_topic else ()):
             row[field] = _text(record, field, source, location)
         if row["chosen"] == row["rejected"]:
             raise DataFileError(
@@ -181,7 +180,7 @@ def validated_frame(records: list[dict], locations: list[str], source: str) -> p
             for field in SCORE_FIELDS:
                 row[field] = _score(record, field, source, location)
         rows.append(row)
-    columns = [*TEXT_FIELDS, "topic", *(SCORE_FIELDS if has_scores else ())]
+    columns = [*TRL_COLUMNS, "topic", *(SCORE_FIELDS if has_scores else ())]
     frame = pd.DataFrame(rows, columns=columns)
     if not has_topic:
         frame["topic"] = DEFAULT_TOPIC
@@ -193,7 +192,7 @@ def validated_frame(records: list[dict], locations: list[str], source: str) -> p
 def _text(record: dict, field: str, source: str, location: str) -> str:
     if field not in record:
         raise DataFileError(
-            source, field, f"missing; every record needs {', '.join(TEXT_FIELDS)}", location
+            source, field, f"missing; every record needs {', '.join(TRL_COLUMNS)}", location
         )
     value = record[field]
     if isinstance(value, list | tuple | np.ndarray):

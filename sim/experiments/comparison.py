@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis import comparison_stats as stats
 from analysis import findings
+from analysis.records import DIFFERENCE_COLUMNS
 from analysis.report import (
     Block,
     bullet_list,
@@ -154,7 +155,7 @@ def comparison_content(plan: RunPlan, results: dict[str, pd.DataFrame]) -> dict:
             stats.paired_differences(main, plain, [row], names=("reward_accuracy",))
             for row, plain in twins.items()
         ]
-        or [pd.DataFrame(columns=list(stats.DIFFERENCE_COLUMNS))],
+        or [pd.DataFrame(columns=list(DIFFERENCE_COLUMNS))],
         ignore_index=True,
     )
     n_seeds = plan.options.seeds
@@ -230,8 +231,8 @@ def report_blocks(plan: RunPlan, content: dict, figures: Path, wall: float) -> l
         f"{len(plan.rows)} rows on {plan.options.seeds} seeds (the same populations for every "
         f"row), {base.population.n_annotators} annotators, total budget {budget:g} over "
         f"{base.buyer.rounds} rounds (demand mode {base.buyer.demand_mode}), reward model "
-        f"{base.reward_model.backbone} ({base.reward_model.mode}, trainable layers "
-        f"{base.reward_model.trainable_layers}); {plan.n_markets} markets, wall time "
+        f"{base.reward_model.backbone} (trainable layers {base.reward_model.trainable_layers}); "
+        f"{plan.n_markets} markets, wall time "
         f"{wall:.0f} s. Intervals are 95% Student-t intervals over seeds; differences are "
         "paired by seed (analysis.intervals)."
     )

@@ -39,7 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from analysis.outcomes import ROUND_METRICS
+from analysis.records import ROUND_METRICS
 from sim.experiments.run_keys import config_key
 
 PLAN_FILE = "plan.json"

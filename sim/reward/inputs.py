@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from sim.corpus.pairs import TRL_COLUMNS
+from sim.corpus.records import TRL_COLUMNS
 from sim.reward.encoding import TextKey
 
 

@@ -6,10 +6,11 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from analysis import metrics
+from analysis.records import TRANSACTION_COLUMNS
 
 
 def _table(rows):
-    return pd.DataFrame(rows, columns=list(metrics.TRANSACTION_COLUMNS))
+    return pd.DataFrame(rows, columns=list(TRANSACTION_COLUMNS))
 
 
 def test_hand_worked_table():
@@ -72,6 +73,4 @@ def test_max_welfare_matches_linear_programme(case):
 
 def test_missing_column_is_named():
     with pytest.raises(ValueError, match="transactions: missing columns \\['skill'\\]"):
-        metrics.spend(pd.DataFrame(columns=list(metrics.TRANSACTION_COLUMNS[:-1])))
-
-
+        metrics.spend(pd.DataFrame(columns=list(TRANSACTION_COLUMNS[:-1])))

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.outcomes import METRICS, OUTCOMES, ROUND_METRICS, run_outcomes
+from analysis.outcomes import OUTCOMES, run_outcomes
+from analysis.records import METRICS, ROUND_METRICS
 
 TWO_ROUNDS = pd.DataFrame(
     {

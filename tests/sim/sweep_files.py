@@ -6,7 +6,7 @@ TINY_BASE = """
 [base]
 population = { n_annotators = 8, capacity = 2 }
 buyer = { budget = 4.0, rounds = 2, demand_per_round = 8 }
-reward_model = { mode = "head", epochs = 5, learning_rate = 0.01, eval_pairs = 20 }
+reward_model = { trainable_layers = 0, epochs = 5, learning_rate = 0.01, eval_pairs = 20 }
 """
 
 MECHANISMS_BY_BUDGET = (
@@ -55,7 +55,7 @@ def instant_run(key: str, config):
     import numpy as np
     import pandas as pd
 
-    from analysis.outcomes import ROUND_METRICS
+    from analysis.records import ROUND_METRICS
     from sim.experiments.executors import RunResult
 
     rng = np.random.default_rng(config.seed)

@@ -7,8 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.comparison_stats import DIFFERENCE_COLUMNS
 from analysis.outcomes import OUTCOMES
+from analysis.records import (
+    DIFFERENCE_COLUMNS,
+    FRONTIER_COLUMNS,
+    SHADING_COLUMNS,
+    SPEND_NEEDED_COLUMNS,
+)
 from sim.experiments.comparison import accuracy_resolution, run_comparison, write_comparison
 from sim.experiments.run_file import load_run_file
 from tests.sim.test_cli_run import assert_one_line_error, invoke, write
@@ -19,7 +24,7 @@ PLAN = {
     "budgets": [2.0],
     "population": {"n_annotators": 6, "capacity": 3},
     "buyer": {"budget": 4.0, "rounds": 2, "demand_mode": "budget"},
-    "reward_model": {"mode": "head", "epochs": 5, "learning_rate": 0.01, "eval_pairs": 20},
+    "reward_model": {"trainable_layers": 0, "epochs": 5, "learning_rate": 0.01, "eval_pairs": 20},
     "compare": {"vcg": {}, "posted_price": {"mechanism": {"params": {"price": 0.1}}}},
     "scenarios": {
         "learning_sellers": {"rows": ["vcg"], "population": {"bidding_mix": {"learning": 1.0}}}
@@ -70,8 +75,13 @@ def test_outputs_hold_intervals_differences_frontier_and_both_reports(plan, tmp_
     }
     assert set(differences["outcome"]) == set(OUTCOMES)
     frontier = pd.read_csv(out / "frontier.csv")
+    assert tuple(frontier.columns) == FRONTIER_COLUMNS
+    assert tuple(pd.read_csv(out / "spend_needed.csv").columns) == SPEND_NEEDED_COLUMNS
+    effects = pd.read_csv(out / "scenario_effects.csv")
+    assert tuple(effects.columns) == (*DIFFERENCE_COLUMNS, "scenario")
     assert sorted(frontier["budget"].unique()) == [2.0, 4.0]
     shading = pd.read_csv(out / "shading.csv")
+    assert tuple(shading.columns) == SHADING_COLUMNS
     assert set(shading["scenario"]) == {"main", "learning_sellers"}
     truthful = shading[shading["scenario"] == "main"]["ask_over_cost"]
     np.testing.assert_allclose(truthful, 1.0)  # truthful sellers ask their cost
@@ -91,7 +101,7 @@ def test_the_resolution_is_one_evaluation_on_the_rows_eval_pairs(plan, tmp_path)
     0.5 / sqrt(20); on the built-in corpus' whole test split, about 0.9 points at 0.7."""
     summary = pd.DataFrame({"reward_accuracy_mean": {"vcg": 0.7, "posted_price": 0.5}})
     assert accuracy_resolution(plan, summary) == pytest.approx(0.5 / np.sqrt(20))
-    whole = {**PLAN, "reward_model": {"mode": "head"}}
+    whole = {**PLAN, "reward_model": {"trainable_layers": 0}}
     whole_plan = load_run_file(write(tmp_path / "whole.toml", whole))
     summary["reward_accuracy_mean"] = 0.7
     assert accuracy_resolution(whole_plan, summary) == pytest.approx(0.009, abs=0.0002)

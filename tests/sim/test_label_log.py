@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from analysis.intransitivity import cycle_rate_by_prompt
-from sim.label_log import PURCHASED_LABEL_COLUMNS, LabelLog
+from analysis.records import PURCHASED_LABEL_COLUMNS
+from sim.label_log import LabelLog
 
 RESPONSES_PER_PROMPT = 5
 N_PROMPTS = 12

@@ -1,6 +1,6 @@
 """Every round metric has exactly one reporter, in the metric table's order."""
 
-from analysis.outcomes import ROUND_METRICS
+from analysis.records import ROUND_METRICS
 from sim.round_record import ROUND_REPORTERS
 
 
