@@ -247,7 +247,7 @@ class LexicographicSemiorderJudge:
         order = np.argsort(-traits.weights, kind="stable")
         return cls(
             order,
-            traits.lexicographic_threshold,
+            traits.population.lexicographic_threshold,
             noise=traits.noise,
             attribute_columns=traits.attribute_columns,
             bias=traits.bias,

@@ -8,10 +8,14 @@ The pair matrices are described in ``agents.judges``; their columns in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from agents.pair_columns import PairColumns
+
+if TYPE_CHECKING:
+    from agents.population import PopulationSpec
 
 
 def pair_arrays(left, right) -> tuple[np.ndarray, np.ndarray]:
@@ -174,10 +178,8 @@ class JudgeTraits:
         The annotator's attribute weights (``agents.judges.draw_annotator_weights``).
     skill : float
         The annotator's skill, in [0, 1].
-    judge_noise : float
-        ``base`` of :func:`temperature_from_skill`.
-    lexicographic_threshold : float
-        Just-noticeable difference of a lexicographic judge.
+    population : agents.population.PopulationSpec
+        The population's settings (``judge_noise``, ``lexicographic_threshold``, ...).
     columns : PairColumns or None
         Layout of the pair matrices; None for bare attribute matrices (no gold, no features).
     bias : FeatureBias or None
@@ -186,15 +188,14 @@ class JudgeTraits:
 
     weights: np.ndarray
     skill: float
-    judge_noise: float
-    lexicographic_threshold: float
+    population: PopulationSpec
     columns: PairColumns | None = None
     bias: FeatureBias | None = None
 
     @property
     def noise(self) -> float:
-        """``temperature_from_skill(skill, base=judge_noise)``."""
-        return temperature_from_skill(self.skill, base=self.judge_noise)
+        """``temperature_from_skill(skill, base=population.judge_noise)``."""
+        return temperature_from_skill(self.skill, base=self.population.judge_noise)
 
     @property
     def accuracy(self) -> float:

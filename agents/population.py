@@ -9,10 +9,17 @@ passed in.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from scipy.special import ndtr
 
 from agents.annotator import Annotator
@@ -35,148 +42,138 @@ _LEARNING_FIELDS = {
 }
 
 
-@dataclass(frozen=True)
-class PopulationSpec:
-    """Who the annotators are.
+class PopulationSpec(BaseModel):
+    """Who the annotators are: one declaration of every population setting, read by
+    :func:`build_population`, by a market config's ``[population]`` table (this class is
+    that table) and by the docs.
 
-    Parameters
-    ----------
-    n_annotators : int
-        Population size (>= 1).
-    cost_distribution, cost_params : str, mapping
-        A continuous ``scipy.stats`` distribution by name and its parameters, e.g.
-        ``"lognorm", {"s": 0.5, "scale": 0.3}``; its support must lie in ``[0, inf)``.
-    skill_distribution, skill_params : str, mapping
-        The same for skill; the support must lie in ``[0, 1]``.
-    cost_skill_correlation : float
-        ``rho`` in [-1, 1] of the Gaussian copula joining cost and skill: with
-        ``(Z1, Z2)`` standard bivariate normal with correlation ``rho``,
-        ``cost = F_cost^-1(Phi(Z1))`` and ``skill = F_skill^-1(Phi(Z2))``. Positive ``rho``
-        means experts cost more; the Spearman correlation is ``(6 / pi) arcsin(rho / 2)``
-        (Kruskal 1958).
-    judge_mix : mapping
-        Shares of ``bradley_terry, thurstone, lexicographic, spammer, adversarial, one_coin``
-        (>= 0, summing to 1), assigned in exact counts (largest remainder) to random
-        annotators. ``one_coin`` judges (``agents.judges.OneCoinJudge``) rate gold with
-        accuracy ``agents.judges.accuracy_from_skill(skill) = 0.5 + 0.5 * skill``; they and
-        ``spammer`` need no attribute scores (:data:`ATTRIBUTE_JUDGES` do).
-    weight_concentration : float
-        Dirichlet concentration of each annotator's attribute weights around the target
-        (> 0, ``inf`` for none); see ``agents.judges.draw_annotator_weights``.
-    lexicographic_threshold : float
-        Just-noticeable difference of lexicographic judges (>= 0); they rank attributes by
-        their own weights, largest first.
-    bidding_mix : mapping
-        Shares of ``truthful, markup, equilibrium, learning`` (>= 0, summing to 1).
-    markup : float
-        Markup of ``markup`` bidders.
-    equilibrium_units : int
-        Labels per round that ``equilibrium`` bidders expect the buyer to buy; they play
-        the pay-as-bid equilibrium for ``n_annotators`` unit-capacity sellers and the cost
-        distribution above (the copula leaves the cost marginal unchanged). That ask is
-        exact only when every annotator has capacity 1 and all play it; otherwise it is a
-        benchmark heuristic.
-    learning_multipliers, learning_rate, learning_exploration, learning_utility_scale
-        Parameters of ``learning`` bidders (``agents.bidding.LearningBidder``).
-    capacity : int
-        Labels each annotator can supply per round (>= 0).
+    Costs and skills are joined by a Gaussian copula: with ``(Z1, Z2)`` standard bivariate
+    normal with correlation ``rho = cost_skill_correlation``, ``cost = F_cost^-1(Phi(Z1))``
+    and ``skill = F_skill^-1(Phi(Z2))``; the Spearman correlation is
+    ``(6 / pi) arcsin(rho / 2)`` (Kruskal 1958). Judge types, bidding rules and the bias go
+    to random annotators in exact counts (largest remainder, :func:`assign_in_shares`).
+    Judge noise follows skill through ``agents.judges.temperature_from_skill``.
 
-    judge_noise : float
-        ``base`` of ``agents.judges.temperature_from_skill`` (> 0): the noise of a judge of
-        skill 0, less the floor.
-    bias_feature : str or None
-        The observable feature biased annotators prefer (``sim.corpus.features``:
-        ``length``, ``confidence`` or ``politeness``); None for no bias.
-    bias_share : float
-        Share of annotators that carry the bias, in [0, 1], assigned in exact counts
-        (largest remainder) to random annotators independently of their judge type.
-    bias_strength : float
-        Finite. The bias adds ``bias_strength * (f_left - f_right)`` to what the judge
-        compares (``f`` the z-scored feature; per judge type see ``agents.judges``):
-        positive prefers the larger feature, negative the smaller (e.g. ``length`` with
-        -1 prefers shorter answers), 0 has no effect.
-
-    Judge noise follows skill through ``agents.judges.temperature_from_skill``: it is the
-    Bradley-Terry temperature, the Thurstone noise and the lexicographic perception noise.
-
-    The defaults are the market's (``sim.config.PopulationConfig`` reads them from here):
-    lognormal costs around 0.1 per label that correlate with skill (experts cost more),
-    and a judge mix with spammers, so that buying from the right annotators matters.
+    The defaults are the market's: lognormal costs around 0.1 per label that correlate with
+    skill (experts cost more), and a judge mix with spammers, so that buying from the right
+    annotators matters. A bad value raises a one-line ``ValueError`` that starts with the
+    field's name.
     """
 
-    n_annotators: int = 24
-    cost_distribution: str = "lognorm"
-    cost_params: Mapping[str, float] = field(default_factory=lambda: {"s": 0.5, "scale": 0.1})
-    skill_distribution: str = "beta"
-    skill_params: Mapping[str, float] = field(default_factory=lambda: {"a": 2.0, "b": 2.0})
-    cost_skill_correlation: float = 0.6
-    judge_mix: Mapping[str, float] = field(
-        default_factory=lambda: {"bradley_terry": 0.7, "lexicographic": 0.15, "spammer": 0.15}
-    )
-    weight_concentration: float = 30.0
-    lexicographic_threshold: float = 0.05
-    bidding_mix: Mapping[str, float] = field(default_factory=lambda: {"truthful": 1.0})
-    markup: float = 0.2
-    equilibrium_units: int = 1
-    learning_multipliers: tuple[float, ...] = DEFAULT_MULTIPLIERS
-    learning_rate: float = 0.1
-    learning_exploration: float = 0.05
-    learning_utility_scale: float = 1.0
-    capacity: int = 8
-    judge_noise: float = 0.2
-    bias_feature: str | None = None
-    bias_share: float = 0.0
-    bias_strength: float = 1.0
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
 
-    def __post_init__(self) -> None:
-        _whole("n_annotators", self.n_annotators, least=1)
-        _whole("capacity", self.capacity, least=0)
+    n_annotators: int = Field(24, ge=2, le=10_000, description="population size")
+    cost_distribution: str = Field(
+        "lognorm",
+        description="a continuous scipy.stats distribution by name; support in [0, inf)",
+    )
+    cost_params: dict[str, float] = Field(
+        default_factory=lambda: {"s": 0.5, "scale": 0.1},
+        description="the cost distribution's parameters, e.g. {s = 0.5, scale = 0.1}",
+    )
+    skill_distribution: str = Field(
+        "beta", description="a continuous scipy.stats distribution by name; support in [0, 1]"
+    )
+    skill_params: dict[str, float] = Field(
+        default_factory=lambda: {"a": 2.0, "b": 2.0},
+        description="the skill distribution's parameters",
+    )
+    cost_skill_correlation: float = Field(
+        0.6, ge=-1.0, le=1.0, description="rho of the Gaussian copula; > 0: experts cost more"
+    )
+    judge_mix: dict[str, float] = Field(
+        default_factory=lambda: {"bradley_terry": 0.7, "lexicographic": 0.15, "spammer": 0.15},
+        description="shares (>= 0, sum 1) of registered judge types (agents.judges.JUDGES)",
+    )
+    weight_concentration: float = Field(
+        30.0,
+        gt=0,
+        allow_inf_nan=True,
+        description="Dirichlet concentration of annotator weights around the target; inf: none",
+    )
+    lexicographic_threshold: float = Field(
+        0.05, ge=0, description="just-noticeable difference of lexicographic judges"
+    )
+    bidding_mix: dict[str, float] = Field(
+        default_factory=lambda: {"truthful": 1.0},
+        description="shares (>= 0, sum 1) of registered bidders (agents.bidding.BIDDERS)",
+    )
+    markup: float = Field(0.2, description="markup over cost of 'markup' bidders (> -1)")
+    equilibrium_units: int = Field(
+        1,
+        ge=1,
+        description="labels a round 'equilibrium' bidders expect the buyer to buy; their "
+        "pay-as-bid ask is exact for unit-capacity sellers who all play it, else a benchmark",
+    )
+    learning_multipliers: tuple[float, ...] = Field(
+        DEFAULT_MULTIPLIERS,
+        strict=False,
+        description="ask/cost multipliers 'learning' bidders choose from (LearningBidder)",
+    )
+    learning_rate: float = Field(0.1, description="EXP3 learning rate of 'learning' bidders")
+    learning_exploration: float = Field(
+        0.05, description="EXP3 exploration of 'learning' bidders, in (0, 1]"
+    )
+    learning_utility_scale: float = Field(
+        1.0, description="utility that 'learning' bidders count as a reward of 1"
+    )
+    capacity: int = Field(8, ge=1, description="labels one annotator sells a round")
+    judge_noise: float = Field(
+        0.2,
+        gt=0,
+        description="noise of a judge of skill 0, less the floor (temperature_from_skill)",
+    )
+    bias_feature: str | None = Field(
+        None,
+        min_length=1,
+        description="the observable feature biased annotators prefer (sim.corpus.FEATURES: "
+        "length, confidence, politeness); None: no bias",
+    )
+    bias_share: float = Field(0.0, ge=0.0, le=1.0, description="share of annotators with the bias")
+    bias_strength: float = Field(
+        1.0,
+        description="adds strength * (f_left - f_right) of the z-scored feature to what a judge "
+        "compares; negative: prefers the smaller feature",
+    )
+
+    def __init__(self, **fields) -> None:
+        """Validate ``fields``; the first bad one raises a one-line ``ValueError``."""
+        try:
+            super().__init__(**fields)
+        except ValidationError as exc:
+            raise ValueError(one_line(exc)) from None
+
+    @field_validator("judge_mix")
+    @classmethod
+    def _judges(cls, mix: dict[str, float]) -> dict[str, float]:
+        return _shares(mix, JUDGE_TYPES)
+
+    @field_validator("bidding_mix")
+    @classmethod
+    def _bidders(cls, mix: dict[str, float]) -> dict[str, float]:
+        return _shares(mix, BIDDING_TYPES)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PopulationSpec:
+        """The checks that read several fields, or a bidder's own."""
         self.cost_marginal()
         self.skill_marginal()
-        if not -1.0 <= self.cost_skill_correlation <= 1.0:
-            raise ValueError(
-                f"cost_skill_correlation: must lie in [-1, 1], got {self.cost_skill_correlation!r}"
-            )
-        _shares("judge_mix", self.judge_mix, JUDGE_TYPES)
-        _shares("bidding_mix", self.bidding_mix, BIDDING_TYPES)
-        if not self.weight_concentration > 0:
-            raise ValueError(
-                f"weight_concentration: must be > 0 (or inf), got {self.weight_concentration!r}"
-            )
-        if not (np.isfinite(self.judge_noise) and self.judge_noise > 0):
-            raise ValueError(f"judge_noise: must be a finite number > 0, got {self.judge_noise!r}")
-        if not (np.isfinite(self.lexicographic_threshold) and self.lexicographic_threshold >= 0):
-            raise ValueError("lexicographic_threshold: must be a finite number >= 0")
-        self._check_bias()
-        bidders = self.bidding_mix
-        if bidders.get("markup", 0) > 0:
-            FixedMarkup(self.markup)
-        if bidders.get("equilibrium", 0) > 0:
-            _whole("equilibrium_units", self.equilibrium_units, least=1)
-            if self.equilibrium_units >= self.n_annotators:
-                raise ValueError(
-                    f"equilibrium_units: must be below n_annotators={self.n_annotators}, got "
-                    f"{self.equilibrium_units}; when every seller wins no ask is an equilibrium"
-                )
-        if bidders.get("learning", 0) > 0:
-            self.learning_bidder()
-
-    def _check_bias(self) -> None:
-        if self.bias_feature is not None and (
-            not isinstance(self.bias_feature, str) or not self.bias_feature
-        ):
-            raise ValueError(
-                f"bias_feature: expected a feature name or None, got {self.bias_feature!r}"
-            )
-        if not (np.isfinite(self.bias_share) and 0.0 <= self.bias_share <= 1.0):
-            raise ValueError(f"bias_share: must lie in [0, 1], got {self.bias_share!r}")
-        if not np.isfinite(self.bias_strength):
-            raise ValueError(f"bias_strength: must be a finite number, got {self.bias_strength!r}")
         if self.bias_share > 0 and self.bias_feature is None:
             raise ValueError(
                 "bias_feature: bias_share > 0 needs a feature to prefer; name one "
                 "(sim.corpus.FEATURES) or set bias_share = 0"
             )
+        used = {kind for kind, share in self.bidding_mix.items() if share > 0}
+        if "markup" in used:
+            FixedMarkup(self.markup)
+        if "equilibrium" in used and self.equilibrium_units >= self.n_annotators:
+            raise ValueError(
+                f"equilibrium_units: must be below n_annotators={self.n_annotators}, got "
+                f"{self.equilibrium_units}; when every seller wins no ask is an equilibrium"
+            )
+        if "learning" in used:
+            self.learning_bidder()
+        return self
 
     @property
     def biased(self) -> bool:
@@ -187,14 +184,16 @@ class PopulationSpec:
         """Refuse judge types and a bias that the pairs' columns cannot serve.
 
         ``columns`` None means judges read bare attribute matrices (no gold, no features).
-        Errors name ``judge_mix`` or ``bias_feature``.
+        A named ``bias_feature`` must be one of the columns' features even when no annotator
+        carries the bias. Errors name ``judge_mix`` or ``bias_feature``.
         """
         used = [kind for kind, share in self.judge_mix.items() if share > 0]
         if columns is None:
-            if "one_coin" in used:
+            reading_gold = [kind for kind in used if kind in JUDGES.names(reads_gold=True)]
+            if reading_gold:
                 raise ValueError(
-                    "judge_mix: one_coin judges read the gold column; build the population "
-                    "with columns=PairColumns(...)"
+                    f"judge_mix: {', '.join(reading_gold)} judges read the gold column; build "
+                    "the population with columns=PairColumns(...)"
                 )
             if self.biased:
                 raise ValueError(
@@ -209,7 +208,7 @@ class PopulationSpec:
                 f"judge_mix: {', '.join(needing)} compare attribute scores, which this data "
                 f"lacks; use {' and '.join(allowed)}, which need none"
             )
-        if self.biased:
+        if self.bias_feature is not None:
             columns.feature_position(self.bias_feature)
 
     def cost_marginal(self):
@@ -247,20 +246,29 @@ class PopulationSpec:
             raise ValueError(f"{_LEARNING_FIELDS[field_name]}:{rest}") from None
 
 
-def _whole(name: str, value, *, least: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
-        raise ValueError(f"{name}: must be a whole number >= {least}, got {value!r}")
-
-
-def _shares(name: str, mix: Mapping[str, float], known: tuple[str, ...]) -> None:
+def _shares(mix: dict[str, float], known) -> dict[str, float]:
+    """``mix`` if it names only ``known`` types with finite shares >= 0 summing to 1."""
     unknown = sorted(set(mix) - set(known))
     if unknown:
-        raise ValueError(f"{name}: unknown type(s) {unknown}; use {list(known)}")
+        raise ValueError(f"unknown type(s) {unknown}; use {list(known)}")
     shares = np.array([float(v) for v in mix.values()])
     if np.any(~np.isfinite(shares)) or np.any(shares < 0):
-        raise ValueError(f"{name}: every share must be a finite number >= 0")
+        raise ValueError("every share must be a finite number >= 0")
     if not np.isclose(shares.sum(), 1.0, rtol=0, atol=1e-9):
-        raise ValueError(f"{name}: shares sum to {shares.sum()}; make them sum to 1")
+        raise ValueError(f"shares sum to {shares.sum()}; make them sum to 1")
+    return mix
+
+
+def one_line(exc: ValidationError) -> str:
+    """The first error of ``exc`` as ``<field>: <problem> (got <value>)``; a check of the
+    whole spec names its field itself."""
+    error = exc.errors()[0]
+    message = error["msg"].removeprefix("Value error, ")
+    if not error["loc"]:
+        return message
+    value = error.get("input")
+    shown = "" if isinstance(value, dict) else f" (got {value!r})"
+    return f"{'.'.join(map(str, error['loc']))}: {message}{shown}"
 
 
 def assign_in_shares(mix: Mapping[str, float], n: int, rng: np.random.Generator) -> np.ndarray:
@@ -304,9 +312,7 @@ def _judge(
     bias: FeatureBias | None,
 ):
     """The judge registered as ``kind``, built for one annotator (``JUDGES``)."""
-    traits = JudgeTraits(
-        weights, skill, spec.judge_noise, spec.lexicographic_threshold, columns, bias
-    )
+    traits = JudgeTraits(weights, skill, spec, columns, bias)
     return JUDGES.get(kind).for_annotator(traits)
 
 

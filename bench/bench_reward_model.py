@@ -87,6 +87,7 @@ from sim.corpus import builtin_corpus
 from sim.market import MarketModel
 from sim.reward import default_torch_threads
 from sim.reward.backbones import resolve_backbone, smollm2_installed
+from sim.reward.settings import regime
 
 SECTION = "## Reward model (bench/bench_reward_model.py)"
 SECTIONS = ("accuracy", "threads", "market", "ablation", "smollm2")
@@ -288,7 +289,7 @@ def market_section(args) -> list[str]:
                     "cache": model.cache_info()["peak_mb"],
                 }
             )
-        name = f"trainable_layers={layers!r} ({model.settings.mode})"
+        name = f"trainable_layers={layers!r} ({regime(layers)})"
 
         def mean_sd(key, runs=runs) -> str:
             values = np.array([r[key] for r in runs])

@@ -35,7 +35,7 @@ from sim.experiments.sweep_config import SweepConfig
 BASE = {
     "population": {"n_annotators": 12, "capacity": 4},
     "buyer": {"budget": 6.0, "rounds": 3, "demand_per_round": 16},
-    "reward_model": {"mode": "head", "epochs": 20, "learning_rate": 0.01, "eval_pairs": 40},
+    "reward_model": {"trainable_layers": 0, "epochs": 20, "learning_rate": 0.01, "eval_pairs": 40},
 }
 MECHANISMS = ["vcg", "uniform_price", "first_price", "budget_feasible"]
 EXECUTORS = ("serial", "processes", "dask")

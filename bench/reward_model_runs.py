@@ -293,8 +293,11 @@ def smollm2_figures(train, test, settings) -> list[tuple[str, dict]]:
     small_train, small_test = train.iloc[:64], test.iloc[:100]
     rows = []
     for label, options in (
-        ("SmolLM2 finetune, Bradley-Terry", {"mode": "finetune", "epochs": 1}),
-        ("SmolLM2 finetune, DPO", {"mode": "finetune", "epochs": 1, "objective": "dpo"}),
+        ("SmolLM2 finetune, Bradley-Terry", {"trainable_layers": "all", "epochs": 1}),
+        (
+            "SmolLM2 finetune, DPO",
+            {"trainable_layers": "all", "epochs": 1, "objective": "dpo"},
+        ),
     ):
         start = time.perf_counter()
         model = RewardModel(
@@ -318,7 +321,7 @@ def smollm2_figures(train, test, settings) -> list[tuple[str, dict]]:
             )
         )
     start = time.perf_counter()
-    head = RewardModel(backbone="smollm2", mode="head", progress=False)
+    head = RewardModel(backbone="smollm2", trainable_layers=0, progress=False)
     load = time.perf_counter() - start
     start = time.perf_counter()
     head.fit(train)

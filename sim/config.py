@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import os
 import tomllib
+import types
 import typing
 from pathlib import Path
 from typing import Any, Literal
@@ -25,9 +26,11 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 
 from agents.distributions import frozen_distribution
 from agents.population import PopulationSpec
@@ -35,15 +38,14 @@ from mechanisms.registry import UnknownMechanismError, get_mechanism
 from sim.corpus import (
     ATTRIBUTES,
     DEFAULT_TARGET_WEIGHTS,
-    FEATURES,
     Corpus,
     DataFileError,
     weight_vector,
 )
 from sim.corpus_source import file_sha256, load_corpus
 from sim.judge_view import pair_columns
-from sim.reward import RewardSettings, SettingError, check_settings
-from sim.reward.settings import CACHE_DTYPES, MAX_SEED, MODES, OBJECTIVES, PRECISIONS
+from sim.reward import RewardSettings, SettingError
+from sim.reward.settings import MAX_SEED, REMOVED_SETTINGS, checked
 
 
 class ConfigError(ValueError):
@@ -60,53 +62,11 @@ class _Section(BaseModel):
     def _no_quoted_numbers(cls, value: Any, info: ValidationInfo) -> Any:
         """``budget = "0"`` is a string in TOML; pydantic would read it as 0."""
         annotation = cls.model_fields[info.field_name].annotation
-        numeric = {int, float} & {annotation, *typing.get_args(annotation)}
-        if isinstance(value, str) and numeric:
+        kinds = {annotation, *typing.get_args(annotation)}
+        text = str in kinds or any(typing.get_origin(kind) is Literal for kind in kinds)
+        if isinstance(value, str) and {int, float} & kinds and not text:
             raise ValueError("expected a number, not a quoted string; drop the quotes")
         return value
-
-
-_SPEC = PopulationSpec()
-
-
-class PopulationConfig(_Section):
-    """The annotator population: fields, meaning and defaults of ``PopulationSpec``."""
-
-    n_annotators: int = Field(_SPEC.n_annotators, ge=2, le=10_000)
-    cost_distribution: str = _SPEC.cost_distribution
-    cost_params: dict[str, float] = Field(default_factory=lambda: dict(_SPEC.cost_params))
-    skill_distribution: str = _SPEC.skill_distribution
-    skill_params: dict[str, float] = Field(default_factory=lambda: dict(_SPEC.skill_params))
-    cost_skill_correlation: float = _SPEC.cost_skill_correlation
-    judge_mix: dict[str, float] = Field(default_factory=lambda: dict(_SPEC.judge_mix))
-    weight_concentration: float = _SPEC.weight_concentration
-    lexicographic_threshold: float = _SPEC.lexicographic_threshold
-    bidding_mix: dict[str, float] = Field(default_factory=lambda: dict(_SPEC.bidding_mix))
-    markup: float = _SPEC.markup
-    equilibrium_units: int = _SPEC.equilibrium_units
-    learning_multipliers: tuple[float, ...] = _SPEC.learning_multipliers
-    learning_rate: float = _SPEC.learning_rate
-    learning_exploration: float = _SPEC.learning_exploration
-    learning_utility_scale: float = _SPEC.learning_utility_scale
-    capacity: int = Field(_SPEC.capacity, ge=1, description="labels one annotator sells a round")
-    judge_noise: float = _SPEC.judge_noise
-    bias_feature: Literal[FEATURES] | None = Field(
-        _SPEC.bias_feature, description="the observable feature biased annotators prefer"
-    )
-    bias_share: float = Field(
-        _SPEC.bias_share, ge=0.0, le=1.0, description="share of annotators with the bias"
-    )
-    bias_strength: float = Field(
-        _SPEC.bias_strength, description="negative: prefers the smaller feature"
-    )
-
-    @model_validator(mode="after")
-    def _valid_spec(self) -> PopulationConfig:
-        self.to_spec()
-        return self
-
-    def to_spec(self) -> PopulationSpec:
-        return PopulationSpec(**self.model_dump())
 
 
 class MechanismConfig(_Section):
@@ -164,100 +124,70 @@ class BuyerConfig(_Section):
         return weights
 
 
-_REWARD = RewardSettings()
-
 MARKET_TRAINABLE_LAYERS = 2
 """The market's default reward model trains the top 2 of MiniLM's 6 layers on cached frozen
 states. ``bench/bench_reward_model.py`` (RESULTS.md, Reward model): on the market's data it was
 2.4 points more accurate than a full fine-tune (mean of 3 seeds) and 2.1x faster at equal
 threads; ``RewardSettings`` itself keeps "all" (a full fine-tune) as the library default, and
 so does a market config that names another backbone."""
+MARKET_SETS = ("seed", "progress")
+"""Reward-model settings the market sets itself (its own seed, and a progress bar when asked),
+so they are not in ``[reward_model]``."""
 
 
-class RewardModelConfig(_Section):
-    """The reward model: the fields, meaning and defaults of ``RewardSettings`` (the seed and
-    progress bar come from the market), and how many held-out pairs measure it.
+class _RewardModelConfig(_Section):
+    """``[reward_model]``: the fields of ``RewardSettings`` but ``MARKET_SETS``, declared there,
+    and how many held-out pairs measure the model (``RewardModelConfig`` is built from both).
 
-    ``mode`` names ``trainable_layers`` ("finetune" is "all", "head" 0, "partial" any k
-    between): give either, and the other follows; both only when they agree. Neither given:
-    ``MARKET_TRAINABLE_LAYERS`` (2, "partial"), unlike ``RewardSettings``' full fine-tune."""
+    ``trainable_layers`` left out is ``MARKET_TRAINABLE_LAYERS`` for MiniLM and
+    ``RewardSettings``' "all" for another backbone (a causal LM such as SmolLM2 trains 0 or all
+    layers)."""
 
-    backbone: str = _REWARD.backbone
-    mode: Literal[MODES] = "partial"
-    # The count sits in Annotated so that "all" passes _Section's quoted-number check;
-    # _whole_count refuses quoted counts itself.
-    trainable_layers: Literal["all"] | typing.Annotated[int, Field(ge=0)] | None = Field(
-        MARKET_TRAINABLE_LAYERS,
-        description="'all', or the top k layers that train (0: head only); decides the mode",
-    )
-    epochs: int | None = Field(
-        _REWARD.epochs, ge=1, le=100, description="per round; None: the mode's DEFAULT_EPOCHS"
-    )
-    batch_size: int = Field(_REWARD.batch_size, ge=1)
-    learning_rate: float | None = Field(
-        _REWARD.learning_rate, gt=0, description="None: the mode's DEFAULT_LEARNING_RATE"
-    )
-    max_length: int = Field(_REWARD.max_length, ge=8, le=2048)
-    objective: Literal[OBJECTIVES] = _REWARD.objective
-    beta: float = Field(_REWARD.beta, gt=0, description="DPO temperature")
-    group_comparisons: bool = _REWARD.group_comparisons
     eval_pairs: int | None = Field(
         None,
         ge=10,
         description="held-out gold pairs for reward accuracy; None: the whole test split",
     )
-    torch_threads: int | None = Field(
-        _REWARD.torch_threads, ge=1, description="None: a default for this machine"
-    )
-    precision: Literal[PRECISIONS] = Field(
-        _REWARD.precision,
-        description="'bf16': forward passes under bfloat16 autocast; 'auto': bf16 on a GPU",
-    )
-    device: str = Field(
-        _REWARD.device,
-        description="'auto' (a GPU when torch sees one, else the CPU), 'cpu', 'cuda', 'cuda:N'",
-    )
-    cache_mb: float = Field(
-        _REWARD.cache_mb, gt=0, description="memory bound of the frozen-state cache, MiB"
-    )
-    cache_dtype: Literal[CACHE_DTYPES] = _REWARD.cache_dtype
-
-    @field_validator("trainable_layers", mode="before")
-    @classmethod
-    def _whole_count(cls, value: Any) -> Any:
-        if isinstance(value, bool | float) or (isinstance(value, str) and value != "all"):
-            raise ValueError("give 'all' or an integer k of trained layers (no quotes)")
-        return value
 
     @model_validator(mode="before")
     @classmethod
-    def _one_knob(cls, data: Any) -> Any:
-        """Fill ``mode`` from ``trainable_layers`` or the reverse when only one is given.
-
-        Neither given, the market's partial default is for MiniLM; another backbone (a causal
-        LM such as SmolLM2 trains 0 or all layers) keeps ``RewardSettings``' full fine-tune.
-        """
+    def _library_default_elsewhere(cls, data: Any) -> Any:
+        library = RewardSettings.model_fields
         if (
             isinstance(data, dict)
-            and "mode" not in data
             and "trainable_layers" not in data
-            and data.get("backbone", _REWARD.backbone) != _REWARD.backbone
+            and data.get("backbone", library["backbone"].default) != library["backbone"].default
         ):
-            data = {**data, "mode": _REWARD.mode, "trainable_layers": _REWARD.trainable_layers}
-        if isinstance(data, dict) and ("mode" in data) != ("trainable_layers" in data):
-            named = RewardSettings(
-                mode=data.get("mode"), trainable_layers=data.get("trainable_layers")
-            )
-            derived = {"mode": named.mode, "trainable_layers": named.trainable_layers}
-            # A value that names nothing (mode="partial" alone) is left to the settings' check.
-            data = {**{k: v for k, v in derived.items() if v is not None}, **data}
-            data.setdefault("trainable_layers", None)
+            data = {**data, "trainable_layers": library["trainable_layers"].default}
         return data
 
     def to_settings(self, seed: int, progress: bool) -> RewardSettings:
-        """The reward model's settings, with the market's ``seed`` and ``progress``."""
+        """The reward model's settings, with the market's ``seed`` (checked as
+        ``MarketConfig.seed``) and ``progress``; the fields were checked by this section."""
         fields = self.model_dump(exclude={"eval_pairs"})
-        return RewardSettings(**fields, seed=seed, progress=progress)
+        return RewardSettings.model_construct(**fields, seed=seed, progress=progress)
+
+
+def _reward_model_fields() -> dict[str, Any]:
+    """``RewardSettings``' fields but ``MARKET_SETS`` (the same annotation, bounds and
+    description), ``trainable_layers`` defaulting to ``MARKET_TRAINABLE_LAYERS``."""
+    fields = {
+        name: (field.annotation, field)
+        for name, field in RewardSettings.model_fields.items()
+        if name not in MARKET_SETS
+    }
+    layers = fields["trainable_layers"][1]
+    market = FieldInfo.merge_field_infos(layers, default=MARKET_TRAINABLE_LAYERS)
+    return {**fields, "trainable_layers": (layers.annotation, market)}
+
+
+RewardModelConfig = create_model(
+    "RewardModelConfig",
+    __base__=_RewardModelConfig,
+    __module__=__name__,
+    __doc__=_RewardModelConfig.__doc__,
+    **_reward_model_fields(),
+)
 
 
 class CorpusConfig(_Section):
@@ -312,6 +242,8 @@ class CorpusConfig(_Section):
 
 MOVED_FIELDS = {"corpus_seed": "corpus.seed"}
 """Fields that moved: old name -> new dotted name. A config may still use the old name."""
+REMOVED_FIELDS = {f"reward_model.{name}": fix for name, fix in REMOVED_SETTINGS.items()}
+"""Fields of earlier versions that a config may no longer use, with the fix it is told."""
 
 
 class MarketConfig(_Section):
@@ -322,7 +254,7 @@ class MarketConfig(_Section):
 
     seed: int = Field(0, ge=0, le=MAX_SEED)
     corpus: CorpusConfig = Field(default_factory=CorpusConfig)
-    population: PopulationConfig = Field(default_factory=PopulationConfig)
+    population: PopulationSpec = Field(default_factory=PopulationSpec)
     mechanism: MechanismConfig = Field(default_factory=MechanismConfig)
     buyer: BuyerConfig = Field(default_factory=BuyerConfig)
     reward_model: RewardModelConfig = Field(default_factory=RewardModelConfig)
@@ -352,7 +284,7 @@ class MarketConfig(_Section):
             config = cls.model_validate(data)
         except ValidationError as exc:
             raise ConfigError(validation_message(exc)) from None
-        _check_reward_model(config.reward_model)
+        _check_on_backbone(config.reward_model)
         config.check_data()
         return config
 
@@ -383,7 +315,7 @@ class MarketConfig(_Section):
                 raise ConfigError(f"corpus.{exc}") from None
         has_attributes = corpus is None or corpus.has_attributes
         try:
-            self.population.to_spec().check_columns(pair_columns(has_attributes))
+            self.population.check_columns(pair_columns(has_attributes))
         except ValueError as exc:
             raise ConfigError(f"population.{exc}") from None
         default = weight_vector(DEFAULT_TARGET_WEIGHTS)
@@ -392,22 +324,6 @@ class MarketConfig(_Section):
                 f"buyer.target_weights: {self.corpus.path or 'the corpus'} has no attribute "
                 "scores, so gold is its recorded choice; remove target_weights"
             )
-
-
-REWARD_MODEL_KNOB = ("mode", "trainable_layers")
-"""Two names for one setting: an override that gives one of them replaces both."""
-
-
-def merge_section(name: str, current: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
-    """Section ``name``'s table ``current`` with the override ``fields`` on top.
-
-    In ``reward_model``, overriding ``mode`` or ``trainable_layers`` drops the other from
-    ``current``, so that it follows from the override instead of contradicting it (a base
-    with the default k=2 and an override ``mode = "head"`` means head mode).
-    """
-    if name == "reward_model" and set(REWARD_MODEL_KNOB) & set(fields):
-        current = {k: v for k, v in current.items() if k not in REWARD_MODEL_KNOB}
-    return {**current, **fields}
 
 
 def resolve_corpus_path(data: dict[str, Any], folder: str | Path) -> dict[str, Any]:
@@ -441,16 +357,15 @@ def _mechanism_params(params: dict[str, Any]) -> dict[str, Any]:
 
 
 @functools.cache
-def _check_reward_model(section: RewardModelConfig) -> None:
-    """What ``RewardModel`` itself refuses (e.g. ``max_length`` beyond the backbone's
+def _check_on_backbone(section: _RewardModelConfig) -> None:
+    """What ``RewardModel`` checks beyond the fields (e.g. ``max_length`` beyond the backbone's
     positions), named as a config field; cached, as reading a backbone's config can be slow.
 
     ``device`` is checked as a name here: a config may be written for another machine (a
     Dask worker with a GPU); whoever runs it checks that the device exists
     (:func:`sim.experiments.devices.check_devices`)."""
-    settings = section.model_dump(exclude={"eval_pairs"})
     try:
-        check_settings(device_here=False, **settings)
+        checked(section.to_settings(seed=0, progress=False), device_here=False)
     except SettingError as exc:
         raise ConfigError(f"reward_model.{exc.field}: {exc.problem}") from None
 
@@ -503,22 +418,53 @@ def _too_deep(value, levels_left: int, where: str = "") -> str | None:
     return None
 
 
+def field_type(path: str) -> Any:
+    """The declared type of the ``MarketConfig`` field at dotted ``path``, into the values of
+    dict-valued fields too (``mechanism.params.price``); ``X | None`` is read as ``X``.
+
+    Raises
+    ------
+    ValueError
+        Saying which part of ``path`` is no field.
+    """
+    kind: Any = MarketConfig
+    for part in path.split("."):
+        kind = _strip_optional(kind)
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            if part not in kind.model_fields:
+                raise ValueError(f"no field {part!r} here; fields: {', '.join(kind.model_fields)}")
+            kind = kind.model_fields[part].annotation
+        elif typing.get_origin(kind) is dict:
+            kind = typing.get_args(kind)[1]
+        else:
+            raise ValueError(f"{part!r} is inside a value, not a table")
+    return _strip_optional(kind)
+
+
+def _strip_optional(kind: Any) -> Any:
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(kind) if a is not type(None)]
+        if len(members) == 1:
+            return members[0]
+    return kind
+
+
 def _section_fields(loc: tuple) -> set[str]:
     """The field names of the ``MarketConfig`` section at ``loc`` (empty if none is there)."""
-    model: type[BaseModel] = MarketConfig
-    for key in loc:
-        annotation = model.model_fields[key].annotation if key in model.model_fields else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return set()
-        model = annotation
-    return set(model.model_fields) if loc else set()
+    try:
+        section = field_type(".".join(map(str, loc))) if loc else None
+    except ValueError:
+        return set()
+    is_section = isinstance(section, type) and issubclass(section, BaseModel)
+    return set(section.model_fields) if is_section else set()
 
 
 def validation_message(exc: ValidationError) -> str:
     """One line for every error: ``<dotted field>: <problem> (got <value>)``.
 
-    A section's own check that names one of its fields (``judge_mix: ...`` raised for
-    ``population``) is shown under the full name (``population.judge_mix: ...``); a message
+    A section's own check that names one of its fields, or a key inside one (``judge_mix: ...``
+    or ``cost_params.s: ...`` raised for ``population``, whose spec reports its first error
+    itself), is shown under the full name (``population.judge_mix: ...``); a message
     naming anything else (a mechanism parameter) stays under the section.
     """
     parts = []
@@ -526,10 +472,10 @@ def validation_message(exc: ValidationError) -> str:
         field = ".".join(str(p) for p in error["loc"]) or "config"
         message = error["msg"].removeprefix("Value error, ")
         inner, sep, rest = message.partition(": ")
-        if sep and inner in _section_fields(error["loc"]):
+        if sep and inner.split(".")[0] in _section_fields(error["loc"]):
             field, message = f"{field}.{inner}", rest
         if error["type"] == "extra_forbidden":
-            message = "unknown field; remove it or check its spelling"
+            message = REMOVED_FIELDS.get(field, "unknown field; remove it or check its spelling")
         value = error.get("input")
         shown = "" if isinstance(value, dict) or error["type"] == "missing" else f" (got {value!r})"
         parts.append(f"{field}: {message}{shown}")

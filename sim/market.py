@@ -81,7 +81,7 @@ class MarketModel(mesa.Model):
         self.mechanism = mechanism_from_config(config.mechanism)
         self.target_weights = weight_vector(config.buyer.target_weights)
         annotators = build_population(
-            self, config.population.to_spec(), self.target_weights, columns=self._view.columns
+            self, config.population, self.target_weights, columns=self._view.columns
         )
         self.buyer = Buyer(self, config.buyer, [a.unique_id for a in annotators])
         self._split_pairs()

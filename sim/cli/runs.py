@@ -124,7 +124,8 @@ def _say_cpu_time(plan, workers: int | None) -> None:
     on_cpu = [
         c
         for c in configs
-        if c.reward_model.mode != "head" and (c.reward_model.device == "cpu" or gpu_count() == 0)
+        if c.reward_model.trainable_layers != 0
+        and (c.reward_model.device == "cpu" or gpu_count() == 0)
     ]
     if not on_cpu:
         return

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sim.config import MarketConfig
 from sim.corpus import gold_pairs, weight_vector
 from sim.reward import RewardModel
-from sim.reward.settings import DEFAULT_EPOCHS
+from sim.reward.settings import DEFAULT_EPOCHS, regime
 
 CALIBRATION_PAIRS = 32
 """Gold pairs the calibration fits twice (the first fit also encodes their texts)."""
@@ -45,7 +45,7 @@ class Estimate:
 def expected_labels(config: MarketConfig) -> float:
     """Labels a market is expected to buy: its budget over the population's mean cost per
     label, at most its supply (annotators x capacity x rounds)."""
-    population = config.population.to_spec()
+    population = config.population
     mean_cost = float(population.cost_marginal().mean())
     supply = population.n_annotators * population.capacity * config.buyer.rounds
     return min(config.buyer.budget / max(mean_cost, 1e-12), supply)
@@ -78,7 +78,10 @@ def estimate_cpu_time(configs: list[MarketConfig], workers: int) -> Estimate:
     n_eval = len(set(test["left"]) | set(test["right"]))
     n_texts = corpus.n_responses
     labels = [expected_labels(c) for c in configs]
-    epochs = [c.reward_model.epochs or DEFAULT_EPOCHS[c.reward_model.mode] for c in configs]
+    epochs = [
+        c.reward_model.epochs or DEFAULT_EPOCHS[regime(c.reward_model.trainable_layers)]
+        for c in configs
+    ]
     market_s = sum(
         n * e / pairs_per_s + c.buyer.rounds * n_eval / texts_per_s
         for n, e, c in zip(labels, epochs, configs, strict=True)

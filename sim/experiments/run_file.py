@@ -21,7 +21,7 @@
     population = { bidding_mix = { learning = 1.0 } }
 
     [fast]                        # overrides applied by --fast (sections, seeds, budgets)
-    reward_model = { mode = "head" }
+    reward_model = { trainable_layers = 0 }
     budgets = [16.0]
 
 Seeds: seed index ``i`` runs with ``sim.experiments.seeding.spawned_seeds(seed, seeds)[i]``,
@@ -43,7 +43,6 @@ from sim.config import (
     ConfigError,
     MarketConfig,
     _Section,
-    merge_section,
     read_toml,
     resolve_corpus_path,
     validation_message,
@@ -55,6 +54,7 @@ MAIN_SCENARIO = "main"
 DEFAULT_BASELINE = "posted_price"
 MAX_MARKETS = 10_000
 """A run file planning more markets is almost always a typo in ``seeds`` or ``budgets``."""
+_FAST_TABLES = "fast: expected section tables such as reward_model = {trainable_layers = 0}"
 
 
 class RunOptions(_Section):
@@ -153,7 +153,7 @@ class RunPlan:
         overrides = dict(self.rows[row])
         if scenario != MAIN_SCENARIO:
             for section, fields in self.scenarios[scenario].overrides.items():
-                overrides[section] = merge_section(section, overrides.get(section, {}), fields)
+                overrides[section] = {**overrides.get(section, {}), **fields}
         if budget is not None:
             overrides["buyer"] = {**overrides.get("buyer", {}), "budget": budget}
         return mechanism_config(self.base, row, overrides)
@@ -169,7 +169,7 @@ def mechanism_config(base: MarketConfig, name: str, overrides: dict) -> MarketCo
     if "path" in overrides.get("corpus", {}):
         data["corpus"].pop("sha256")
     for section, fields in overrides.items():
-        data[section] = merge_section(section, data[section], fields)
+        data[section] = {**data[section], **fields}
     return MarketConfig.from_dict(data)
 
 
@@ -185,18 +185,18 @@ def load_run_file(path: str | Path, fast: bool = False) -> RunPlan:
     data = read_toml(path)
     quick = data.pop("fast", {})
     if not isinstance(quick, dict):
-        raise ConfigError("fast: expected section tables such as reward_model = {mode = 'head'}")
+        raise ConfigError(_FAST_TABLES)
     quick = dict(quick)
     quick_options = {k: quick.pop(k) for k in RunOptions.model_fields if k in quick}
     if any(not isinstance(v, dict) for v in quick.values()):
-        raise ConfigError("fast: expected section tables such as reward_model = {mode = 'head'}")
+        raise ConfigError(_FAST_TABLES)
     if fast:
         data.update(quick_options)
         for section, fields in quick.items():
             current = data.get(section, {})
             if not isinstance(current, dict):
                 raise ConfigError(f"fast.{section}: {section} is not a section of the config")
-            data[section] = merge_section(section, current, fields)
+            data[section] = {**current, **fields}
     try:
         options = RunOptions.model_validate(
             {k: data.pop(k) for k in RunOptions.model_fields if k in data}

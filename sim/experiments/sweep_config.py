@@ -50,8 +50,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import types
-import typing
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +67,10 @@ from scipy.stats import qmc
 
 from sim.config import (
     MOVED_FIELDS,
+    REMOVED_FIELDS,
     ConfigError,
     MarketConfig,
+    field_type,
     read_toml,
     resolve_corpus_path,
     resolve_data_path,
@@ -337,40 +337,16 @@ def _check_axis_name(name: str) -> None:
         raise ConfigError(f"axis {name}: the sweep sets each run's seed; use `seeds` instead")
     if name in MOVED_FIELDS:
         raise ConfigError(f"axis {name}: moved to {MOVED_FIELDS[name]}; name that axis")
-    _field_annotation(name)
-
-
-def _field_annotation(name: str) -> Any:
-    """The type annotation of the ``MarketConfig`` field at dotted path ``name``.
-
-    Raises ``ConfigError`` naming the axis when a part is not a field.
-    """
-    annotation: Any = MarketConfig
-    for part in name.split("."):
-        annotation = _strip_optional(annotation)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            field = annotation.model_fields.get(part)
-            if field is None:
-                allowed = ", ".join(annotation.model_fields)
-                raise ConfigError(f"axis {name}: no field {part!r} here; fields: {allowed}")
-            annotation = field.annotation
-        elif typing.get_origin(annotation) is dict:
-            annotation = typing.get_args(annotation)[1]
-        else:
-            raise ConfigError(f"axis {name}: {part!r} is inside a value, not a table")
-    return annotation
-
-
-def _strip_optional(annotation: Any) -> Any:
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        members = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(members) == 1:
-            return members[0]
-    return annotation
+    if name in REMOVED_FIELDS:
+        raise ConfigError(f"axis {name}: {REMOVED_FIELDS[name]}")
+    try:
+        field_type(name)
+    except ValueError as exc:
+        raise ConfigError(f"axis {name}: {exc}") from None
 
 
 def _is_int_field(name: str) -> bool:
-    return _strip_optional(_field_annotation(name)) is int
+    return field_type(name) is int
 
 
 def _non_finite(value: Any, where: str = "") -> str | None:

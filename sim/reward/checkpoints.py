@@ -26,6 +26,8 @@ from sim.reward.network import trained_part
 from sim.reward.settings import RUNTIME_SETTINGS, SAVED_SETTINGS, SettingError
 
 CONFIG_FILE = "reward_model.json"
+_LAYERS_OF_MODE = {"finetune": "all", "head": 0}
+"""What a stored ``mode`` (a setting of earlier versions) trained; "partial" came with a count."""
 BACKBONE_FILE = "backbone.safetensors"
 HEAD_FILE = "head.safetensors"
 TOP_LAYERS_FILE = "top_layers.safetensors"
@@ -143,6 +145,10 @@ def read_config(folder: Path) -> tuple[dict, int]:
         raise CheckpointError(
             f"checkpoint: {path} is not a valid reward-model config ({problem}); re-save the model"
         )
+    stored = config["settings"]
+    if "mode" in stored:  # written by earlier versions, some with no trainable_layers
+        mode = stored.pop("mode")
+        stored.setdefault("trainable_layers", _LAYERS_OF_MODE.get(mode, mode))
     unknown = sorted(set(config["settings"]) - set(SAVED_SETTINGS))
     if unknown:
         raise CheckpointError(

@@ -10,11 +10,10 @@ minimises the weighted Bradley-Terry loss, or uses DPO's implicit reward on a ca
 same way for both objectives: the share of pairs whose chosen response gets the strictly higher
 reward (TRL's ``accuracy``; ties count as misses).
 
-What trains is ``trainable_layers`` (:mod:`sim.reward.network`): ``"all"`` (mode
-``"finetune"``) trains every backbone weight and the head; k (mode ``"partial"``) the top k
-layers and the head, on the frozen lower layers' output for each distinct text, computed once
-and cached (:mod:`sim.reward.state_cache`); 0 (mode ``"head"``) only the head, on each text's
-cached pooled embedding. The loops are in :mod:`sim.reward.training`.
+What trains is ``trainable_layers`` (:mod:`sim.reward.network`): ``"all"`` trains every
+backbone weight and the head; k the top k layers and the head, on the frozen lower layers'
+output for each distinct text, computed once and cached (:mod:`sim.reward.state_cache`); 0 only
+the head, on each text's cached pooled embedding. The loops are in :mod:`sim.reward.training`.
 
 Assumptions where the sources are silent: dropout is switched off during training (as TRL's
 ``disable_dropout=True`` default), so a seed fixes the whole run; the head is initialised from
@@ -66,7 +65,7 @@ class RewardModel:
         Every setting (see :class:`~sim.reward.settings.RewardSettings`); default all defaults.
     **fields
         Settings given by name, replacing those of ``settings``:
-        ``RewardModel(mode="head", seed=1)``.
+        ``RewardModel(trainable_layers=0, seed=1)``.
 
     Raises
     ------
@@ -79,7 +78,7 @@ class RewardModel:
         if not isinstance(settings, RewardSettings | None):
             raise TypeError(
                 f"settings: got {type(settings).__name__}; give a RewardSettings, or the "
-                "settings by name, e.g. RewardModel(backbone='minilm', mode='head')"
+                "settings by name, e.g. RewardModel(backbone='minilm', trainable_layers=0)"
             )
         settings = RewardSettings() if settings is None else settings
         self._settings, self._source, config = checked(settings.replace(**fields))

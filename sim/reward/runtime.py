@@ -52,7 +52,7 @@ def progress_bar(settings: RewardSettings, total: int) -> tqdm:
     """A bar over ``total`` optimiser steps, shown only for fits longer than a few seconds."""
     return tqdm(
         total=total,
-        desc=f"reward model ({settings.backbone}, {settings.mode})",
+        desc=f"reward model ({settings.backbone}, trainable_layers={settings.trainable_layers})",
         unit="step",
         delay=PROGRESS_DELAY_S,
         disable=not settings.progress,

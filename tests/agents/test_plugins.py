@@ -43,7 +43,7 @@ def bidders_declaring(**kinds):
 
 
 def judge(name, columns=WITH_SCORES, bias=None, skill=0.5):
-    traits = JudgeTraits(WEIGHTS, skill, 0.2, 0.05, columns, bias)
+    traits = JudgeTraits(WEIGHTS, skill, PopulationSpec(), columns, bias)
     return JUDGES.get(name).for_annotator(traits)
 
 

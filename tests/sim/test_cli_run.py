@@ -13,14 +13,14 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.config import merge_section, resolve_corpus_path
+from sim.config import resolve_corpus_path
 from sim.experiments import comparison
 
 TINY = {
     "seed": 0,
     "population": {"n_annotators": 8, "capacity": 3},
     "buyer": {"budget": 4.0, "rounds": 2, "demand_per_round": 8},
-    "reward_model": {"mode": "head", "epochs": 10, "learning_rate": 0.01, "eval_pairs": 20},
+    "reward_model": {"trainable_layers": 0, "epochs": 10, "learning_rate": 0.01, "eval_pairs": 20},
     "compare": {"vcg": {}, "posted_price": {"mechanism": {"params": {"price": 0.1}}}},
 }
 
@@ -217,8 +217,8 @@ def test_examples_run_at_a_small_size(example, tmp_path):
     data.setdefault("buyer", {}).update(rounds=2, demand_per_round=12, budget=6.0)
     # An example's own population size stays: its rows may depend on it (equilibrium_units).
     data.setdefault("population", {}).setdefault("n_annotators", 8)
-    small = {"mode": "head", "eval_pairs": 20, "epochs": 5}
-    data["reward_model"] = merge_section("reward_model", data.get("reward_model", {}), small)
+    small = {"trainable_layers": 0, "eval_pairs": 20, "epochs": 5}
+    data["reward_model"] = {**data.get("reward_model", {}), **small}
     data.update(seeds=1, budgets=[])
     out = tmp_path / "out"
     result = invoke("run", write(tmp_path / example.name, data), "--out", out)
@@ -233,7 +233,7 @@ def test_sweep_examples_run_and_report_at_a_small_size(example, tmp_path):
     base = data.setdefault("base", {})
     base.setdefault("buyer", {}).update(rounds=2, demand_per_round=8, budget=4.0)
     base.setdefault("population", {})["n_annotators"] = 8
-    base.setdefault("reward_model", {}).update(mode="head", eval_pairs=20, epochs=5)
+    base.setdefault("reward_model", {}).update(trainable_layers=0, eval_pairs=20, epochs=5)
     store = tmp_path / "store"
     result = invoke("sweep", write(tmp_path / example.name, data), "--out", store, "--no-progress")
     assert result.exit_code == 0, result.output
@@ -291,22 +291,10 @@ def test_library_errors_name_parameters_and_the_cli_shows_options():
     assert as_flags("buyer.budget: must be >= 0") == "buyer.budget: must be >= 0"
 
 
-def test_an_override_of_one_reward_model_knob_replaces_both(tmp_path):
-    """``mode`` and ``trainable_layers`` name one setting: a compare or fast table that gives
-    one of them over a base that has the other means the override, not a contradiction."""
-    from sim.experiments.run_file import load_run_file
-
-    data = {
-        "reward_model": {"trainable_layers": 2},
-        "compare": {"vcg": {"reward_model": {"mode": "head"}}, "first_price": {}},
-        "fast": {"reward_model": {"mode": "finetune"}},
-    }
-    path = write(tmp_path / "knobs.toml", data)
-    plan = load_run_file(path)
-    built = {name: plan.config(name) for name in plan.rows}
-    assert (built["vcg"].reward_model.mode, built["vcg"].reward_model.trainable_layers) == (
-        "head",
-        0,
-    )
-    assert built["first_price"].reward_model.trainable_layers == 2
-    assert load_run_file(path, fast=True).base.reward_model.trainable_layers == "all"
+def test_an_old_config_naming_mode_exits_2_naming_the_field_and_the_fix(tmp_path):
+    """``mode`` named ``trainable_layers`` too; a run file that still says it is refused."""
+    data = {"compare": {"vcg": {}}, "fast": {"reward_model": {"mode": "head"}}}
+    result = invoke("run", write(tmp_path / "old.toml", data), "--fast", "--out", tmp_path / "o")
+    assert_one_line_error(result)
+    assert "error: reward_model.mode: removed; " in result.stderr
+    assert "trainable_layers = 0" in result.stderr

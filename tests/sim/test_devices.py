@@ -39,7 +39,9 @@ def invoke(*args):
 
 def on_device(device: str) -> str:
     """The 4-run sweep file of ``TWO_BY_TWO`` with every market's reward model on ``device``."""
-    return TWO_BY_TWO.replace('mode = "head",', f'mode = "head", device = "{device}",')
+    return TWO_BY_TWO.replace(
+        "trainable_layers = 0,", f'trainable_layers = 0, device = "{device}",'
+    )
 
 
 def assert_refused(result, start: str) -> None:
@@ -150,7 +152,7 @@ TINY_RUN_FILE = {
     "seed": 0,
     "population": {"n_annotators": 8, "capacity": 3},
     "buyer": {"budget": 4.0, "rounds": 2, "demand_per_round": 8},
-    "reward_model": {"mode": "head", "epochs": 10, "learning_rate": 0.01, "eval_pairs": 20},
+    "reward_model": {"trainable_layers": 0, "epochs": 10, "learning_rate": 0.01, "eval_pairs": 20},
     "compare": {
         "vcg": {},
         "first_price": {"reward_model": {"device": "cuda:1"}},

@@ -16,7 +16,7 @@ from sim.market import MarketModel
 from tests.sim.hh_records import hh_records, write_jsonl
 from tests.sim.test_cli_run import assert_one_line_error, invoke, write
 
-FAST_REWARD_MODEL = {"mode": "head", "epochs": 10, "learning_rate": 0.01}
+FAST_REWARD_MODEL = {"trainable_layers": 0, "epochs": 10, "learning_rate": 0.01}
 FILE_RUN = {
     "seed": 0,
     "corpus": {"path": "prefs.jsonl"},

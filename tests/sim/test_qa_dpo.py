@@ -45,7 +45,7 @@ def test_equal_bids_on_both_sides_weigh_one_and_train_as_unweighted():
     test = gold_pairs(corpus, corpus.pairs("test").iloc[:40], weights)
     scores = []
     for loss_weights in (None, np.ones(len(pairs))):
-        model = RewardModel(mode="head", epochs=5, seed=0, torch_threads=1, progress=False)
+        model = RewardModel(trainable_layers=0, epochs=5, seed=0, torch_threads=1, progress=False)
         model.fit(pairs, weights=loss_weights)
         scores.append(model.score(list(test["prompt"]), list(test["chosen"])))
     np.testing.assert_array_equal(scores[0], scores[1])
@@ -78,7 +78,12 @@ def _spied_market(monkeypatch_module):
                 "labels_per_item": 2,
                 "pair_weights": "qa_dpo",
             },
-            "reward_model": {"mode": "head", "epochs": 5, "eval_pairs": 40, "torch_threads": 1},
+            "reward_model": {
+                "trainable_layers": 0,
+                "epochs": 5,
+                "eval_pairs": 40,
+                "torch_threads": 1,
+            },
         }
     )
     model = MarketModel(config).run()

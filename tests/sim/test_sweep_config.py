@@ -15,7 +15,7 @@ from sim.experiments.sweep_config import SweepConfig
 BASE = {
     "population": {"n_annotators": 8, "capacity": 2},
     "buyer": {"budget": 4.0, "rounds": 2, "demand_per_round": 8},
-    "reward_model": {"mode": "head", "epochs": 5, "eval_pairs": 20},
+    "reward_model": {"trainable_layers": 0, "epochs": 5, "eval_pairs": 20},
 }
 
 

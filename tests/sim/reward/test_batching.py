@@ -129,7 +129,7 @@ def test_throughput_steps_leave_rewards_and_gradients_unchanged(corpus):
     results = {}
     for on in itertools.product([False, True], repeat=len(BATCH_SWITCHES)):
         switches = dict(zip(BATCH_SWITCHES, on, strict=True))
-        model = RewardModel(mode="finetune", seed=0, progress=False, **switches)
+        model = RewardModel(trainable_layers="all", seed=0, progress=False, **switches)
         model._encoder.tokenize_missing(keys)
         rewards = model._batch_rewards(keys)
         (rewards @ loss_weights).backward()

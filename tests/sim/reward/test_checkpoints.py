@@ -24,20 +24,21 @@ def first_gold_pairs(n):
     return gold_pairs(corpus, corpus.pairs("train").iloc[:n], DEFAULT_TARGET_WEIGHTS)
 
 
-def _saved(tmp_path_factory, mode):
-    model = RewardModel(mode=mode, epochs=1, progress=False).fit(first_gold_pairs(16))
-    return model.save(tmp_path_factory.mktemp(mode)), model.score(PROMPT, TEXTS)
+def _saved(tmp_path_factory, name, layers):
+    model = RewardModel(trainable_layers=layers, epochs=1, progress=False)
+    model.fit(first_gold_pairs(16))
+    return model.save(tmp_path_factory.mktemp(name)), model.score(PROMPT, TEXTS)
 
 
 @pytest.fixture(scope="module")
 def head_checkpoint(tmp_path_factory):
     """A fitted head-mode checkpoint and its scores of ``TEXTS``; tests change copies."""
-    return _saved(tmp_path_factory, "head")
+    return _saved(tmp_path_factory, "head", 0)
 
 
 @pytest.fixture(scope="module")
 def finetune_checkpoint(tmp_path_factory):
-    return _saved(tmp_path_factory, "finetune")
+    return _saved(tmp_path_factory, "finetune", "all")
 
 
 def _copy(checkpoint, tmp_path):
@@ -159,8 +160,8 @@ def test_non_finite_stored_weights_are_refused(request, tmp_path, checkpoint, fi
 def test_runtime_overrides_only(head_checkpoint, tmp_path):
     folder = _copy(head_checkpoint, tmp_path)
     with pytest.raises(SettingError) as info:
-        RewardModel.load(folder, mode="finetune")  # stored, so not an override
-    assert info.value.field == "mode"
+        RewardModel.load(folder, trainable_layers="all")  # stored, so not an override
+    assert info.value.field == "trainable_layers"
     with pytest.raises(SettingError) as info:
         RewardModel.load(folder, learning_rat=0.1)
     assert info.value.field == "learning_rat"

@@ -37,7 +37,7 @@ def batch_keys(pairs):
 
 
 def test_the_split_forward_pass_equals_the_whole_one(pairs):
-    model = RewardModel(mode="finetune", progress=False)
+    model = RewardModel(trainable_layers="all", progress=False)
     keys = batch_keys(pairs)[:12]
     model._encoder.tokenize_missing(keys)
     inputs = model._encoder.padded(keys)
@@ -163,7 +163,7 @@ def test_a_checkpoint_stores_only_the_trained_top_layers(tmp_path, pairs):
         "top_layers.safetensors",
     ]
     loaded = RewardModel.load(folder, cache_dtype="bfloat16", cache_mb=64, progress=False)
-    assert loaded.settings.trainable_layers == 2 and loaded.settings.mode == "partial"
+    assert loaded.settings.trainable_layers == 2
     exact = RewardModel.load(folder, progress=False)
     prompts, texts = list(pairs["prompt"]), list(pairs["rejected"])
     np.testing.assert_array_equal(exact.score(prompts, texts), model.score(prompts, texts))
@@ -201,15 +201,17 @@ def test_two_trained_layers_learn_the_default_buyer(corpus):
     assert model.accuracy(test) >= 0.68  # measured 0.713 (0.728, 0.716 with seeds 1, 2)
 
 
-def test_a_checkpoint_saved_before_trainable_layers_loads_by_its_mode(tmp_path, pairs):
-    model = RewardModel(mode="head", epochs=1, progress=False).fit(pairs)
+def test_a_checkpoint_that_names_what_trains_by_mode_loads(tmp_path, pairs):
+    """Earlier versions stored ``mode`` (format 1 at first without ``trainable_layers``)."""
+    model = RewardModel(trainable_layers=0, epochs=1, progress=False).fit(pairs)
     folder = model.save(tmp_path / "ckpt")
     path = folder / "reward_model.json"
     config = json.loads(path.read_text())
     assert config["settings"]["trainable_layers"] == 0
     del config["settings"]["trainable_layers"]  # as checkpoint format 1 was written before
+    config["settings"]["mode"] = "head"
     path.write_text(json.dumps(config))
     loaded = RewardModel.load(folder, progress=False)
-    assert (loaded.settings.mode, loaded.settings.trainable_layers) == ("head", 0)
+    assert loaded.settings.trainable_layers == 0
     prompts, texts = list(pairs["prompt"]), list(pairs["chosen"])
     np.testing.assert_array_equal(loaded.score(prompts, texts), model.score(prompts, texts))

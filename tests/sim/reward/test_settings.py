@@ -3,7 +3,6 @@ before any weight loads, and a backbone is found only locally and only as safete
 refusal is a one-line ``SettingError`` (a ``ValueError``) that starts with the setting's name.
 """
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -43,7 +42,7 @@ def no_loading(monkeypatch):
 
 
 def test_every_constructor_argument_is_a_known_setting():
-    fields = {f.name for f in dataclasses.fields(RewardSettings)}
+    fields = set(RewardSettings.model_fields)
     assert set(SAVED_SETTINGS) | set(RUNTIME_SETTINGS) == fields == set(SETTINGS)
     assert not set(SAVED_SETTINGS) & set(RUNTIME_SETTINGS)
 
@@ -51,7 +50,7 @@ def test_every_constructor_argument_is_a_known_setting():
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("mode", "lora"),
+        ("mode", "head"),
         ("objective", "ppo"),
         ("learning_rate", float("nan")),
         ("learning_rate", float("inf")),
@@ -92,46 +91,29 @@ def test_out_of_range_settings_are_refused_by_name(field, value):
 def test_a_config_table_builds_the_settings_it_names():
     market_default = RewardSettings(trainable_layers=MARKET_TRAINABLE_LAYERS)
     assert RewardModelConfig().to_settings(seed=0, progress=True) == market_default
-    assert market_default.mode == "partial" and RewardSettings().trainable_layers == "all"
-    table = {"mode": "head", "epochs": 3, "beta": 0.2, "group_comparisons": True}
+    assert RewardSettings().trainable_layers == "all"
+    # The partial default is MiniLM's: another backbone (SmolLM2 is causal) keeps "all".
+    assert RewardModelConfig(backbone="smollm2").trainable_layers == "all"
+    table = {"trainable_layers": 0, "epochs": 3, "beta": 0.2, "group_comparisons": True}
     built = RewardModelConfig(**table).to_settings(seed=7, progress=False)
     assert built == RewardSettings(**table, seed=7, progress=False)
     with pytest.raises(ConfigError, match=r"^reward_model\.objective: .*causal"):
         MarketConfig.from_dict({"reward_model": {"objective": "dpo"}})
 
 
-def test_mode_names_trainable_layers_and_a_contradiction_is_refused():
-    for given, mode, layers in [
-        ({}, "finetune", "all"),
-        ({"mode": "head"}, "head", 0),
-        ({"mode": "finetune"}, "finetune", "all"),
-        ({"trainable_layers": 0}, "head", 0),
-        ({"trainable_layers": 3}, "partial", 3),
-        ({"trainable_layers": "all"}, "finetune", "all"),
-        ({"mode": "partial", "trainable_layers": 2}, "partial", 2),
-    ]:
-        settings = RewardSettings(**given)
-        assert (settings.mode, settings.trainable_layers) == (mode, layers), given
-        config = RewardModelConfig(**given)
-        # Naming neither, a market config takes the market's partial default.
-        expected = (mode, layers) if given else ("partial", MARKET_TRAINABLE_LAYERS)
-        assert (config.mode, config.trainable_layers) == expected, given
-        check_settings(**given)
-    # The partial default is MiniLM's: another backbone (SmolLM2 is causal) keeps "all".
-    assert RewardModelConfig(backbone="smollm2").trainable_layers == "all"
-    # Replacing one of the two sets the other from it.
-    assert RewardSettings(mode="head").replace(trainable_layers=2).mode == "partial"
-    assert RewardSettings(trainable_layers=2).replace(mode="head").trainable_layers == 0
-    for contradiction in (
-        {"mode": "head", "trainable_layers": 2},
-        {"mode": "finetune", "trainable_layers": 0},
-        {"mode": "partial", "trainable_layers": "all"},
+def test_trainable_layers_is_the_one_name_of_what_trains():
+    """``mode`` of earlier versions named ``trainable_layers`` too; naming it now is refused
+    in one line that says what to give instead."""
+    assert "mode" not in RewardSettings.model_fields | RewardModelConfig.model_fields
+    for build in (RewardModel, check_settings, RewardSettings):
+        assert "trainable_layers = 0" in _refused(build, "mode", mode="head")
+    with pytest.raises(
+        ConfigError, match=r"^reward_model\.mode: removed; .*trainable_layers = 0.*\(got 'head'\)$"
     ):
-        message = _refused(check_settings, "mode", **contradiction)
-        assert "trainable_layers" in message
-        with pytest.raises(ConfigError, match=r"^reward_model\.mode: "):
-            MarketConfig.from_dict({"reward_model": contradiction})
-    assert "needs a layer count" in _refused(check_settings, "trainable_layers", mode="partial")
+        MarketConfig.from_dict({"reward_model": {"mode": "head"}})
+    for given, layers in [({}, "all"), ({"trainable_layers": 3}, 3), ({"trainable_layers": 0}, 0)]:
+        assert RewardSettings(**given).trainable_layers == layers
+        check_settings(**given)
 
 
 def test_dpo_needs_a_causal_backbone():
@@ -197,8 +179,8 @@ def test_a_local_model_folder_is_a_backbone(tmp_path):
     folder.mkdir()
     for item in MINILM_FOLDER.iterdir():
         (folder / item.name).symlink_to(item)
-    local = RewardModel(backbone=str(folder), mode="head", progress=False)
-    named = RewardModel(backbone="minilm", mode="head", progress=False)
+    local = RewardModel(backbone=str(folder), trainable_layers=0, progress=False)
+    named = RewardModel(backbone="minilm", trainable_layers=0, progress=False)
     texts = ["Paris is the capital.", "No idea."]
     assert (
         local.score("Capital of France?", texts).tolist()
