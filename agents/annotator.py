@@ -33,7 +33,7 @@ class Annotator(mesa.Agent):
     ----------
     history : list of dict
         One entry per observed round: ``ask, units, payment, utility`` where
-        ``utility = payment - cost * units`` (quasi-linear, DESIGN.md).
+        ``utility = payment - cost * units`` (quasi-linear, docs/architecture.md).
     """
 
     def __init__(

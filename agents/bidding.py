@@ -3,7 +3,7 @@
 Every strategy has ``ask(cost, rng) -> float`` and ``observe(ask, units, payment, cost)``.
 ``observe`` is the learning update after a round (a no-op for static strategies); its
 arguments are the ask made, the labels sold, the total payment received and the true
-cost per label, so the seller's realised utility is ``payment - cost * units`` (DESIGN.md).
+cost per label, so the seller's utility is ``payment - cost * units`` (docs/architecture.md).
 
 Strategies are plugins: :data:`BIDDERS` holds each by ``name``; each declares its ``kinds``
 (:data:`BIDDER_KINDS`) and builds itself for a population with ``for_population(spec)``

@@ -2,7 +2,7 @@
 
 A transaction table has at least the columns of :data:`analysis.records.TRANSACTIONS`
 (``cost`` the seller's true cost per label, ``value`` the buyer's value per label from it
-that round). Utilities are quasi-linear as in DESIGN.md:
+that round). Utilities are quasi-linear as in docs/architecture.md:
 
 - seller surplus  = sum(payment - cost * units)
 - buyer utility   = sum(value * units) - sum(payment)

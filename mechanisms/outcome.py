@@ -14,7 +14,7 @@ class Outcome:
     ``allocation[i]`` is the number of labels bought from seller ``i`` (int >= 0) and
     ``payments[i]`` the *total* payment to seller ``i`` (finite float).
 
-    Utilities are quasi-linear (DESIGN.md): seller utility = payment - cost * allocation;
+    Utilities are quasi-linear (docs/architecture.md): seller utility = payment - cost * allocation;
     buyer utility = sum(value * allocation) - sum(payments).
     """
 

@@ -77,7 +77,7 @@ def check_dsic(
 ) -> list[Violation]:
     """Profitable unilateral misreports: ``u_i(b, c_-i) - u_i(c_i, c_-i) > tol``.
 
-    ``u_i = payment_i - c_i * allocation_i`` (quasi-linear, DESIGN.md). Truthfulness is
+    ``u_i = payment_i - c_i * allocation_i`` (quasi-linear, docs/architecture.md). Truthfulness is
     dominant-strategy (Nisan et al. 2007, ch. 9): the others ask their true costs here,
     and the hypothesis suites vary those costs; the seller's own true cost is the one
     given and, failing a gain there, every ask the search tries (a violation's

@@ -1,6 +1,6 @@
 """The contract of ``Mechanism.run``, and how the property kit holds a mechanism to it.
 
-``run(asks, market, rng)`` (DESIGN.md) must
+``run(asks, market, rng)`` (docs/architecture.md, "Core interfaces") must
 
 1. *return an outcome*: an :class:`~mechanisms.outcome.Outcome` with one entry per
    seller, no seller above its capacity and no more labels than the demand, without

@@ -5,7 +5,7 @@ same prompt, and the gold labels a buyer's target weights define on them.
 ``sim.corpus.preference_files.load_preferences`` builds a :class:`Corpus` from a user's file
 in TRL's ``prompt, chosen, rejected`` format.
 
-Gold (DESIGN.md): a response's utility is the weighted sum of its attributes,
+Gold (docs/architecture.md): a response's utility is the weighted sum of its attributes,
 ``u(r) = sum_k w_k a_k(r)``; in a pair, the response with the higher utility under the buyer's
 target weights wins, and an exact tie goes to the lower ``response_id``. A corpus without
 attribute scores (a user's ``prompt, chosen, rejected`` file) has no utilities: there gold is

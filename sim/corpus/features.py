@@ -1,6 +1,6 @@
 """Observable features of a response, computed from its text alone, so that every corpus has
 them (the built-in one and users' preference files): what a systematically biased judge
-prefers for no reason the buyer values (DESIGN.md, "Judge biases").
+prefers for no reason the buyer values (docs/architecture.md, "Modelling choices").
 
 For a text ``t``, with ``count(P, t)`` the number of (non-overlapping) occurrences in ``t`` of
 the phrases of the tuple ``P`` of :mod:`sim.corpus.phrases`, summed over the phrases:

@@ -1,6 +1,6 @@
 """The one way to orient a pair as ``prompt, chosen, rejected``.
 
-Labels follow crowd-kit's long pairwise format (DESIGN.md, ``analysis.records.LABELS``): one
+Labels follow crowd-kit's pairwise format (docs/architecture.md, ``analysis.records.LABELS``): one
 row per label with columns ``worker, left, right, label``, where ``left`` and ``right`` are
 response ids of the corpus and ``label`` equals the id the worker preferred. Training data
 follow TRL's ``prompt, chosen, rejected`` format (``sim.corpus.records.TRL_PAIRS``).
