@@ -4,17 +4,14 @@ Unknown or invalid fields raise :class:`ConfigError`, a ``ValueError`` whose one
 message names the field (dotted path), the bad value and what is allowed.
 
 The data a run uses is its ``[corpus]`` section (:class:`CorpusConfig`): the built-in corpus,
-or a preference file by path. A relative path is taken relative to the folder of the file
-that names it (the run file, the sweep file, a sweep's ``base_config``;
-:func:`resolve_corpus_path`), or to the current directory when a config is built in Python;
-the validated config holds it absolute, with the file's sha256.
+or a preference file by path (relative paths: ``sim.config_files``); the validated config
+holds it absolute, with the file's sha256.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import tomllib
 import types
 import typing
 from pathlib import Path
@@ -35,6 +32,7 @@ from pydantic.fields import FieldInfo
 from agents.distributions import frozen_distribution
 from agents.population import PopulationSpec
 from mechanisms.registry import UnknownMechanismError, get_mechanism
+from sim.config_files import ConfigError, read_toml, resolve_corpus_path
 from sim.corpus import (
     ATTRIBUTES,
     DEFAULT_TARGET_WEIGHTS,
@@ -46,10 +44,6 @@ from sim.corpus_source import file_sha256, load_corpus
 from sim.judge_view import pair_columns
 from sim.reward import RewardSettings, SettingError
 from sim.reward.settings import MAX_SEED, REMOVED_SETTINGS, checked
-
-
-class ConfigError(ValueError):
-    """A config file or field is invalid; the message is one line naming the field."""
 
 
 class _Section(BaseModel):
@@ -326,21 +320,6 @@ class MarketConfig(_Section):
             )
 
 
-def resolve_corpus_path(data: dict[str, Any], folder: str | Path) -> dict[str, Any]:
-    """``data`` (a config table) with a relative ``corpus.path`` taken relative to ``folder``,
-    the folder of the file that names it; anything else is left as it is."""
-    corpus = data.get("corpus")
-    if not isinstance(corpus, dict) or not isinstance(corpus.get("path"), str):
-        return data
-    return {**data, "corpus": {**corpus, "path": resolve_data_path(corpus["path"], folder)}}
-
-
-def resolve_data_path(path: str, folder: str | Path) -> str:
-    """``path`` (``~`` expanded) if absolute, else ``folder / path``."""
-    expanded = Path(path).expanduser()
-    return str(expanded if expanded.is_absolute() or not path.strip() else Path(folder) / path)
-
-
 def _mechanism_params(params: dict[str, Any]) -> dict[str, Any]:
     """Mechanism parameters as the mechanism takes them (a named scipy distribution for myerson).
 
@@ -376,48 +355,6 @@ def mechanism_from_config(config: MechanismConfig):
 
 
 #: Deepest nesting of arrays and tables a config file may use; real configs need about 4.
-MAX_TOML_DEPTH = 16
-
-
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file; a missing, malformed or absurdly nested file raises ``ConfigError``."""
-    path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file; check the path") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    except RecursionError:
-        raise ConfigError(
-            f"{path}: arrays or tables nested too deeply; keep nesting under "
-            f"{MAX_TOML_DEPTH} levels"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config file ({exc})") from None
-    if (where := _too_deep(data, MAX_TOML_DEPTH)) is not None:
-        raise ConfigError(
-            f"{path}: {where or 'the file'} nests arrays or tables more than "
-            f"{MAX_TOML_DEPTH} levels deep; flatten it"
-        )
-    return data
-
-
-def _too_deep(value, levels_left: int, where: str = "") -> str | None:
-    """The dotted key under which ``value`` nests deeper than ``levels_left``, else None."""
-    if not isinstance(value, dict | list):
-        return None
-    if levels_left == 0:
-        return where
-    items = value.items() if isinstance(value, dict) else enumerate(value)
-    for key, item in items:
-        inner = f"{where}[{key}]" if isinstance(key, int) else ".".join(filter(None, (where, key)))
-        if (found := _too_deep(item, levels_left - 1, inner)) is not None:
-            return found
-    return None
-
-
 def field_type(path: str) -> Any:
     """The declared type of the ``MarketConfig`` field at dotted ``path``, into the values of
     dict-valued fields too (``mechanism.params.price``); ``X | None`` is read as ``X``.

@@ -20,7 +20,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from sim.config import ConfigError, MarketConfig
+from sim.config import MarketConfig
+from sim.config_files import ConfigError
 
 GPU_RESOURCE = "GPU"
 """The Dask worker resource of a GPU slot: a worker started with ``--resources GPU=k`` runs up to

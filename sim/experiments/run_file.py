@@ -39,14 +39,8 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 
-from sim.config import (
-    ConfigError,
-    MarketConfig,
-    _Section,
-    read_toml,
-    resolve_corpus_path,
-    validation_message,
-)
+from sim.config import MarketConfig, _Section, validation_message
+from sim.config_files import ConfigError, read_toml, resolve_corpus_path
 from sim.experiments.seeding import spawned_seeds
 
 MAIN_SCENARIO = "main"

@@ -68,14 +68,11 @@ from scipy.stats import qmc
 from sim.config import (
     MOVED_FIELDS,
     REMOVED_FIELDS,
-    ConfigError,
     MarketConfig,
     field_type,
-    read_toml,
-    resolve_corpus_path,
-    resolve_data_path,
     validation_message,
 )
+from sim.config_files import ConfigError, read_toml, resolve_corpus_path, resolve_data_path
 from sim.experiments.run_keys import RunSpec, run_key
 from sim.experiments.seeding import spawned_seeds
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.config import resolve_corpus_path
+from sim.config_files import resolve_corpus_path
 from sim.experiments import comparison
 
 TINY = {

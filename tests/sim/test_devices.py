@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from sim.cli import app as cli_app
 from sim.cli.sweeps import report_command, sweep_command
-from sim.config import ConfigError, MarketConfig
+from sim.config import MarketConfig
+from sim.config_files import ConfigError
 from sim.experiments import executors
 from sim.experiments.dask_cluster import dask_client, worker_resources
 from sim.experiments.devices import check_devices

@@ -8,7 +8,8 @@ import json
 import pandas as pd
 import pytest
 
-from sim.config import ConfigError, MarketConfig
+from sim.config import MarketConfig
+from sim.config_files import ConfigError
 from sim.corpus import DataFileError, builtin_corpus
 from sim.experiments.run_keys import run_key
 from sim.experiments.sweep_config import SweepConfig

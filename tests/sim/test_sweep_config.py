@@ -8,7 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from sim.config import ConfigError, MarketConfig
+from sim.config import MarketConfig
+from sim.config_files import ConfigError
 from sim.experiments.run_keys import run_key
 from sim.experiments.sweep_config import SweepConfig
 

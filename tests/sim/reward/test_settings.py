@@ -10,7 +10,8 @@ import pytest
 import torch
 import transformers
 
-from sim.config import MARKET_TRAINABLE_LAYERS, ConfigError, MarketConfig, RewardModelConfig
+from sim.config import MARKET_TRAINABLE_LAYERS, MarketConfig, RewardModelConfig
+from sim.config_files import ConfigError
 from sim.reward import RewardModel, RewardSettings, SettingError, check_settings
 from sim.reward.backbones import resolve_backbone
 from sim.reward.settings import RUNTIME_SETTINGS, SAVED_SETTINGS, SETTINGS
