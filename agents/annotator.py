@@ -109,6 +109,9 @@ def label_by_annotators(
     assigned = np.asarray(assigned)
     shares = annotators.map("label_assigned", assigned, left, right, rng)
     rank = {uid: k for k, uid in enumerate(annotators.get("unique_id"))}
+    unknown = sorted(set(assigned.tolist()) - set(rank))
+    if unknown:
+        raise ValueError(f"assigned: no annotator has unique_id {unknown[0]}; use ids of the set")
     order = np.argsort([rank[uid] for uid in assigned.tolist()], kind="stable")
     left_wins = np.zeros(assigned.size, dtype=bool)
     left_wins[order] = np.concatenate([np.zeros(0, dtype=bool), *shares])

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from agents.budget_clearing import clear_within_budget, most_labels
+from agents.budget_clearing import clear_within_budget, most_labels, within_budget
 from agents.label_slots import LabelSlots, choose_items, deal_slots
 from agents.training_votes import qa_dpo_weights, training_votes
 from mechanisms import Market, Outcome
@@ -190,7 +190,7 @@ class Buyer(mesa.Agent):
         spend = float(spend)
         if not np.isfinite(spend) or spend < 0:
             raise ValueError(f"spend: must be a finite number >= 0, got {spend!r}")
-        if spend > self.remaining_budget * (1 + 1e-12) + 1e-12:
+        if not within_budget(spend, self.remaining_budget):
             raise ValueError(
                 f"spend: {spend} exceeds the remaining budget {self.remaining_budget}; "
                 "clear the round with a budget no larger than round_budget()"

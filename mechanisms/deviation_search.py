@@ -40,6 +40,7 @@ import numpy as np
 from mechanisms.market import Market
 from mechanisms.run_contract import CheckedRuns
 
+#: Multiples of the true cost always tried as misreports.
 COST_MULTIPLES = (0.5, 0.9, 1.1, 1.5, 2.0)
 
 #: Misreports per seller on the coarse stratified grid over ``[0, 2 * scale]``.

@@ -47,8 +47,6 @@ from mechanisms.protocol import PROPERTY_NAMES, Mechanism
 from mechanisms.run_contract import DEFAULT_TIMEOUT, CheckedRuns
 from mechanisms.violation import Violation
 
-#: Multiples of the true cost always tried as misreports.
-
 
 def declared(mech: Mechanism, prop: str, market: Market | None = None) -> bool:
     """True when ``mech`` claims ``prop`` and, given a market, the claim's condition holds on it.

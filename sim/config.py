@@ -354,7 +354,6 @@ def mechanism_from_config(config: MechanismConfig):
     return get_mechanism(config.name, **_mechanism_params(config.params))
 
 
-#: Deepest nesting of arrays and tables a config file may use; real configs need about 4.
 def field_type(path: str) -> Any:
     """The declared type of the ``MarketConfig`` field at dotted ``path``, into the values of
     dict-valued fields too (``mechanism.params.price``); ``X | None`` is read as ``X``.

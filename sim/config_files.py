@@ -14,6 +14,7 @@ class ConfigError(ValueError):
 
 
 MAX_TOML_DEPTH = 16
+"""Deepest nesting of arrays and tables a config file may use; real configs need about 4."""
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

@@ -27,7 +27,7 @@ def crowd_labels(
     own under the default target weights, drawing from ``rng``; pair ``i`` of ``pairs``
     (``left, right`` response ids) is labelled by ``per_item`` distinct annotators drawn
     uniformly (the first ``per_item`` of a random permutation), whose rows come first.
-    ``worker`` is the annotator's position in the population.
+    ``worker`` is the annotator's ``unique_id``.
     """
     spec = PopulationSpec() if spec is None else spec
     if not 1 <= per_item <= spec.n_annotators:
@@ -46,6 +46,5 @@ def crowd_labels(
     left_wins = label_by_annotators(
         model.agents_by_type[Annotator], ids[workers], seen_left, seen_right, rng
     )
-    return pd.DataFrame(
-        {"worker": workers, "left": left, "right": right, "label": np.where(left_wins, left, right)}
-    )
+    label = np.where(left_wins, left, right)
+    return pd.DataFrame({"worker": ids[workers], "left": left, "right": right, "label": label})

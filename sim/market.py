@@ -4,7 +4,8 @@
 The model orchestrates; the agents decide. Annotators ask and label through Mesa's
 ``AgentSet``; the ``agents.buyer.Buyer`` values each seller, sets the round's budget and
 demand, clears the mechanism, deals the bought labels out to golden checks and items, picks
-the items, aggregates the labels into training pairs and learns each seller's quality. The
+the items and the golden checks, learns each seller's quality from the labels and aggregates
+them into training pairs. The
 model holds the corpus's pools, the reward model that trains on the pairs, and the records:
 the DataCollector's rounds and annotators tables, the transactions table and the label log.
 ``model.steps`` counts rounds from 1; the tables' ``round`` counts from 0.
@@ -140,9 +141,10 @@ class MarketModel(mesa.Model):
     # ------------------------------------------------------------------ one round
 
     def step(self) -> None:
-        """One sealed-bid round: the buyer values each seller, the sellers ask, the mechanism
-        clears, the winners label the items the buyer picks, the buyer learns from the labels
-        and trains its reward model, the sellers learn from the outcome."""
+        """One sealed-bid round: the sellers ask, the buyer values each seller and clears the
+        mechanism, the winners label the items and then the golden checks the buyer picks,
+        the buyer learns from the labels and trains its reward model on their votes, the
+        sellers learn from the outcome."""
         annotators = self.annotators
         sellers = self._seller_table()
         asks = np.array(annotators.map("make_ask"))

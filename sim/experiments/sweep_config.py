@@ -32,7 +32,7 @@ Every run's ``reward_model.torch_threads`` is 1 unless the base sets it: paralle
 from running several markets at once, and a fixed thread count keeps results identical
 whichever executor runs them.
 
-Planning, in the order it happens (every error is a :class:`~sim.config.ConfigError` of one
+Planning, in the order it happens (every error is a :class:`~sim.config_files.ConfigError` of one
 line naming the axis or field):
 
 1. Reading a sweep checks its shape and axis names only. ``inf``/``nan`` anywhere in the

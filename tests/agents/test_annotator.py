@@ -93,3 +93,22 @@ def test_annotators_label_in_set_order_and_unassigned_ones_draw_nothing():
         rows = np.flatnonzero(assigned == uid)
         expected[rows] = judge.prefer_left(left[rows], right[rows], rng)
     np.testing.assert_array_equal(got, expected)
+
+
+def test_an_agentset_in_another_order_labels_in_that_order():
+    """A set listing the annotators in reverse: the draws follow the set, not the ids."""
+    judge = BradleyTerryJudge(np.full(5, 0.2), temperature=0.5)
+    model = mesa.Model(seed=0)
+    annotators = [Annotator(model, 0.1, 4, 0.5, judge, Truthful()) for _ in range(3)]
+    reversed_set = mesa.agent.AgentSet(annotators[::-1], random=model.random)
+    ids = np.array([a.unique_id for a in annotators])
+    left, right = _pairs(np.random.default_rng(4), m=30)
+    assigned = ids[np.random.default_rng(5).integers(0, 3, size=30)]
+    got = label_by_annotators(reversed_set, assigned, left, right, np.random.default_rng(7))
+    expected, rng = np.zeros(30, dtype=bool), np.random.default_rng(7)
+    for uid in ids[::-1]:
+        rows = np.flatnonzero(assigned == uid)
+        expected[rows] = judge.prefer_left(left[rows], right[rows], rng)
+    np.testing.assert_array_equal(got, expected)
+    with pytest.raises(ValueError, match=r"^assigned: no annotator has unique_id 99"):
+        label_by_annotators(reversed_set, np.array([99]), left[:1], right[:1])

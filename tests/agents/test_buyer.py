@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from agents.buyer import Buyer
-from mechanisms import get_mechanism
+from mechanisms import Market, get_mechanism
 from sim.config import BuyerConfig
 
 
@@ -136,3 +136,18 @@ def test_without_feedback_the_buyer_learns_nothing():
 def test_unknown_annotator_in_update_is_named():
     with pytest.raises(ValueError, match=r"^annotator_ids:"):
         _buyer().update_quality([99], [1], [0])
+
+
+def test_a_budget_demand_round_under_vcg_buys_the_most_its_budget_allows():
+    """VCG is not budget feasible: the buyer bisects the demand (agents.budget_clearing); the
+    result fits the round's budget and one more label would not."""
+    buyer = _buyer(ids=(1, 2, 3, 4), budget=0.9, rounds=1, demand_mode="budget", golden_rate=0.0)
+    asks, capacities = np.array([0.05, 0.1, 0.2, 0.3]), np.array([2, 2, 2, 2])
+    mechanism = get_mechanism("vcg")
+    budget = buyer.round_budget()
+    outcome, values, demand = buyer.procure(mechanism, asks, capacities, 100)
+    assert demand == outcome.units
+    assert 0 < outcome.units < capacities.sum()
+    assert outcome.spend <= budget + 1e-12
+    more = Market(values, capacities, demand=outcome.units + 1)
+    assert mechanism.run(asks, more, np.random.default_rng(0)).spend > budget

@@ -4,7 +4,8 @@ its policy) can be held to the same tables, value for value
 (``tests/sim/test_market_reference.py``).
 
 Run from the repository root: ``python tests/data/market_reference.py``. The tables were
-written at revision 5512eca, before that rework; regenerate them only when a change of results
+written at revision 5512eca, before that rework (``vcg_budget_demand_bisection`` too, added
+later from a checkout of that revision); regenerate them only when a change of results
 is intended, and say so in the commit.
 """
 
@@ -62,6 +63,11 @@ MARKETS = {
             "pair_weights": "qa_dpo",
             "pacing": False,
         },
+    },
+    "vcg_budget_demand_bisection": {
+        "mechanism": {"name": "vcg"},
+        "population": {"n_annotators": 10, "capacity": 3},
+        "buyer": {"budget": 4.0, "rounds": 3, "demand_mode": "budget", "labels_per_item": 2},
     },
     "posted_price_no_feedback": {
         "mechanism": {"name": "posted_price", "params": {"price": 0.3}},

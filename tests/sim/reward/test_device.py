@@ -79,9 +79,7 @@ def test_fixed_passes_hold_the_same_number_of_texts_and_keep_every_key_once():
 
 def _pairs(n: int) -> pd.DataFrame:
     corpus = builtin_corpus(0)
-    return gold_pairs(
-        corpus, corpus.pairs("train").iloc[:n], weight_vector(DEFAULT_TARGET_WEIGHTS)
-    )
+    return gold_pairs(corpus, corpus.pairs("train").iloc[:n], weight_vector(DEFAULT_TARGET_WEIGHTS))
 
 
 def _tensors(model: RewardModel) -> list[tuple[str, torch.Tensor]]:
