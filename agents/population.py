@@ -9,6 +9,7 @@ passed in.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import mesa
 import numpy as np
@@ -17,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_serializer,
     field_validator,
     model_validator,
 )
@@ -143,6 +145,16 @@ class PopulationSpec(BaseModel):
         except ValidationError as exc:
             raise ValueError(one_line(exc)) from None
 
+    @field_validator("weight_concentration", mode="before")
+    @classmethod
+    def _infinity_from_json(cls, value: Any) -> Any:
+        """JSON has no infinity: a config written as JSON (run keys, manifests) says "inf"."""
+        return float("inf") if value == "inf" else value
+
+    @field_serializer("weight_concentration", when_used="json")
+    def _infinity_to_json(self, value: float) -> float | str:
+        return "inf" if value == float("inf") else value
+
     @field_validator("judge_mix")
     @classmethod
     def _judges(cls, mix: dict[str, float]) -> dict[str, float]:
@@ -259,11 +271,27 @@ def _shares(mix: dict[str, float], known) -> dict[str, float]:
     return mix
 
 
+QUOTED_NUMBER = "expected a number, not a quoted string; drop the quotes"
+NUMBER_ERRORS = ("float_type", "int_type")
+"""pydantic's error types for a value of the wrong type where a strict number is declared."""
+
+
+def setting_problem(error: dict) -> str:
+    """The problem of one pydantic error, with the fix where the value's type is the problem:
+    a number given as a quoted string (TOML ``"0.3"``), a whole number with a decimal point."""
+    value = error.get("input")
+    if error["type"] in NUMBER_ERRORS and isinstance(value, str):
+        return QUOTED_NUMBER
+    if error["type"] == "int_type" and isinstance(value, float):
+        return "expected a whole number; write it without a decimal point"
+    return error["msg"].removeprefix("Value error, ")
+
+
 def one_line(exc: ValidationError) -> str:
     """The first error of ``exc`` as ``<field>: <problem> (got <value>)``; a check of the
     whole spec names its field itself."""
     error = exc.errors()[0]
-    message = error["msg"].removeprefix("Value error, ")
+    message = setting_problem(error)
     if not error["loc"]:
         return message
     value = error.get("input")

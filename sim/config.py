@@ -30,7 +30,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 from agents.distributions import frozen_distribution
-from agents.population import PopulationSpec
+from agents.population import QUOTED_NUMBER, PopulationSpec, setting_problem
 from mechanisms.registry import UnknownMechanismError, get_mechanism
 from sim.config_files import ConfigError, read_toml, resolve_corpus_path
 from sim.corpus import (
@@ -59,7 +59,7 @@ class _Section(BaseModel):
         kinds = {annotation, *typing.get_args(annotation)}
         text = str in kinds or any(typing.get_origin(kind) is Literal for kind in kinds)
         if isinstance(value, str) and {int, float} & kinds and not text:
-            raise ValueError("expected a number, not a quoted string; drop the quotes")
+            raise ValueError(QUOTED_NUMBER)
         return value
 
 
@@ -401,18 +401,19 @@ def validation_message(exc: ValidationError) -> str:
     A section's own check that names one of its fields, or a key inside one (``judge_mix: ...``
     or ``cost_params.s: ...`` raised for ``population``, whose spec reports its first error
     itself), is shown under the full name (``population.judge_mix: ...``); a message
-    naming anything else (a mechanism parameter) stays under the section.
+    naming anything else (a mechanism parameter) stays under the section. Problems are worded
+    by ``agents.population.setting_problem``.
     """
     parts = []
     for error in exc.errors():
         field = ".".join(str(p) for p in error["loc"]) or "config"
-        message = error["msg"].removeprefix("Value error, ")
+        message = setting_problem(error)
         inner, sep, rest = message.partition(": ")
         if sep and inner.split(".")[0] in _section_fields(error["loc"]):
             field, message = f"{field}.{inner}", rest
+        value = error.get("input")
         if error["type"] == "extra_forbidden":
             message = REMOVED_FIELDS.get(field, "unknown field; remove it or check its spelling")
-        value = error.get("input")
         shown = "" if isinstance(value, dict) or error["type"] == "missing" else f" (got {value!r})"
         parts.append(f"{field}: {message}{shown}")
     return "; ".join(parts)

@@ -4,6 +4,7 @@ the run key), bad combinations as one-line errors, and evaluation on the whole t
 
 import hashlib
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -182,3 +183,29 @@ def test_a_section_check_names_its_field_and_a_mechanism_parameter_stays_under_m
         MarketConfig.from_dict({"mechanism": {"name": "posted_price", "params": {"price": -1}}})
     with pytest.raises(ConfigError, match=r"^corpus: .*dictionary"):
         MarketConfig.from_dict({"corpus_seed": 1, "corpus": 5})
+
+
+@pytest.mark.parametrize(
+    ("section", "fields", "message"),
+    [
+        ("population", {"markup": "0.3"}, "population.markup: expected a number, not a quoted"),
+        ("buyer", {"budget": "3"}, "buyer.budget: expected a number, not a quoted"),
+        ("reward_model", {"epochs": "2"}, "reward_model.epochs: expected a number, not a quoted"),
+        ("population", {"capacity": 4.0}, "population.capacity: expected a whole number; write"),
+    ],
+)
+def test_every_section_gives_the_fix_for_a_number_of_the_wrong_type(section, fields, message):
+    with pytest.raises(ConfigError, match="^" + re.escape(message)):
+        MarketConfig.from_dict({section: fields})
+
+
+def test_a_population_without_weight_heterogeneity_has_a_run_key_and_reads_back():
+    """JSON has no infinity: ``weight_concentration = inf`` is written "inf" and read back."""
+    from agents.population import PopulationSpec
+    from sim.experiments.run_keys import run_key
+
+    config = MarketConfig.from_dict({"population": {"weight_concentration": float("inf")}})
+    written = config.population.model_dump(mode="json")
+    assert written["weight_concentration"] == "inf"
+    assert PopulationSpec.model_validate(written) == config.population
+    assert run_key(config) != run_key(MarketConfig.from_dict({}))
