@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import os
-import types
 import typing
 from pathlib import Path
 from typing import Any, Literal
@@ -30,8 +29,10 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 from agents.distributions import frozen_distribution
-from agents.population import QUOTED_NUMBER, PopulationSpec, setting_problem
+from agents.population import PopulationSpec
+from agents.setting_errors import QUOTED_NUMBER
 from mechanisms.registry import UnknownMechanismError, get_mechanism
+from sim.config_fields import validation_message
 from sim.config_files import ConfigError, read_toml, resolve_corpus_path
 from sim.corpus import (
     ATTRIBUTES,
@@ -43,7 +44,7 @@ from sim.corpus import (
 from sim.corpus_source import file_sha256, load_corpus
 from sim.judge_view import pair_columns
 from sim.reward import RewardSettings, SettingError
-from sim.reward.settings import MAX_SEED, REMOVED_SETTINGS, checked
+from sim.reward.settings import MAX_SEED, checked
 
 
 class _Section(BaseModel):
@@ -77,8 +78,10 @@ class MechanismConfig(_Section):
 
 
 class BuyerConfig(_Section):
-    budget: float = Field(48.0, ge=0)
-    rounds: int = Field(6, ge=1, le=1000)
+    """The buyer's settings (``agents.buyer.Buyer`` reads them)."""
+
+    budget: float = Field(48.0, ge=0, description="money for the whole run")
+    rounds: int = Field(6, ge=1, le=1000, description="rounds the market runs")
     demand_per_round: int = Field(48, ge=1, description="labels a round; demand_mode 'fixed'")
     demand_mode: Literal["fixed", "budget"] = Field(
         "fixed", description="'budget': a round buys as many labels as its budget buys"
@@ -86,15 +89,28 @@ class BuyerConfig(_Section):
     pair_weights: Literal["none", "qa_dpo"] = Field(
         "none", description="'qa_dpo': weight each training pair by its winners' quality bids"
     )
-    labels_per_item: int = Field(1, ge=1, le=15)
-    target_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_TARGET_WEIGHTS))
-    golden_rate: float = Field(0.1, ge=0.0, lt=1.0)
-    item_selection: Literal["random", "uncertainty"] = "random"
-    feedback: bool = True
-    pacing: bool = True
-    aggregation: Literal["majority", "dawid_skene"] = "majority"
+    labels_per_item: int = Field(
+        1, ge=1, le=15, description="labels bought per item, each from a different seller"
+    )
+    target_weights: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_TARGET_WEIGHTS),
+        description="the buyer's utility weights over attributes; they define gold",
+    )
+    golden_rate: float = Field(
+        0.1, ge=0.0, lt=1.0, description="share of bought labels spent on golden checks"
+    )
+    item_selection: Literal["random", "uncertainty"] = Field(
+        "random", description="'uncertainty': items of smallest reward margin first"
+    )
+    feedback: bool = Field(True, description="learn seller quality from golden and agreement")
+    pacing: bool = Field(True, description="spread the remaining budget over remaining rounds")
+    aggregation: Literal["majority", "dawid_skene"] = Field(
+        "majority", description="how a round's labels of a pair become one training vote"
+    )
     base_value: float = Field(1.0, gt=0, description="value of a perfectly reliable label")
-    valuation: Literal["optimistic", "mean"] = "optimistic"
+    valuation: Literal["optimistic", "mean"] = Field(
+        "optimistic", description="value sellers at the optimism quantile or the mean quality"
+    )
     optimism: float = Field(0.9, gt=0.5, lt=1.0, description="posterior quantile of optimism")
     quality_prior: tuple[float, float] = Field(
         (3.0, 1.0), description="Beta(alpha, beta) prior on every annotator's accuracy"
@@ -236,8 +252,6 @@ class CorpusConfig(_Section):
 
 MOVED_FIELDS = {"corpus_seed": "corpus.seed"}
 """Fields that moved: old name -> new dotted name. A config may still use the old name."""
-REMOVED_FIELDS = {f"reward_model.{name}": fix for name, fix in REMOVED_SETTINGS.items()}
-"""Fields of earlier versions that a config may no longer use, with the fix it is told."""
 
 
 class MarketConfig(_Section):
@@ -277,7 +291,7 @@ class MarketConfig(_Section):
         try:
             config = cls.model_validate(data)
         except ValidationError as exc:
-            raise ConfigError(validation_message(exc)) from None
+            raise ConfigError(validation_message(exc, MarketConfig)) from None
         _check_on_backbone(config.reward_model)
         config.check_data()
         return config
@@ -352,68 +366,3 @@ def _check_on_backbone(section: _RewardModelConfig) -> None:
 def mechanism_from_config(config: MechanismConfig):
     """Build the configured mechanism."""
     return get_mechanism(config.name, **_mechanism_params(config.params))
-
-
-def field_type(path: str) -> Any:
-    """The declared type of the ``MarketConfig`` field at dotted ``path``, into the values of
-    dict-valued fields too (``mechanism.params.price``); ``X | None`` is read as ``X``.
-
-    Raises
-    ------
-    ValueError
-        Saying which part of ``path`` is no field.
-    """
-    kind: Any = MarketConfig
-    for part in path.split("."):
-        kind = _strip_optional(kind)
-        if isinstance(kind, type) and issubclass(kind, BaseModel):
-            if part not in kind.model_fields:
-                raise ValueError(f"no field {part!r} here; fields: {', '.join(kind.model_fields)}")
-            kind = kind.model_fields[part].annotation
-        elif typing.get_origin(kind) is dict:
-            kind = typing.get_args(kind)[1]
-        else:
-            raise ValueError(f"{part!r} is inside a value, not a table")
-    return _strip_optional(kind)
-
-
-def _strip_optional(kind: Any) -> Any:
-    if typing.get_origin(kind) in (typing.Union, types.UnionType):
-        members = [a for a in typing.get_args(kind) if a is not type(None)]
-        if len(members) == 1:
-            return members[0]
-    return kind
-
-
-def _section_fields(loc: tuple) -> set[str]:
-    """The field names of the ``MarketConfig`` section at ``loc`` (empty if none is there)."""
-    try:
-        section = field_type(".".join(map(str, loc))) if loc else None
-    except ValueError:
-        return set()
-    is_section = isinstance(section, type) and issubclass(section, BaseModel)
-    return set(section.model_fields) if is_section else set()
-
-
-def validation_message(exc: ValidationError) -> str:
-    """One line for every error: ``<dotted field>: <problem> (got <value>)``.
-
-    A section's own check that names one of its fields, or a key inside one (``judge_mix: ...``
-    or ``cost_params.s: ...`` raised for ``population``, whose spec reports its first error
-    itself), is shown under the full name (``population.judge_mix: ...``); a message
-    naming anything else (a mechanism parameter) stays under the section. Problems are worded
-    by ``agents.population.setting_problem``.
-    """
-    parts = []
-    for error in exc.errors():
-        field = ".".join(str(p) for p in error["loc"]) or "config"
-        message = setting_problem(error)
-        inner, sep, rest = message.partition(": ")
-        if sep and inner.split(".")[0] in _section_fields(error["loc"]):
-            field, message = f"{field}.{inner}", rest
-        value = error.get("input")
-        if error["type"] == "extra_forbidden":
-            message = REMOVED_FIELDS.get(field, "unknown field; remove it or check its spelling")
-        shown = "" if isinstance(value, dict) or error["type"] == "missing" else f" (got {value!r})"
-        parts.append(f"{field}: {message}{shown}")
-    return "; ".join(parts)

@@ -39,7 +39,8 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 
-from sim.config import MarketConfig, _Section, validation_message
+from sim.config import MarketConfig, _Section
+from sim.config_fields import validation_message
 from sim.config_files import ConfigError, read_toml, resolve_corpus_path
 from sim.experiments.seeding import spawned_seeds
 
@@ -196,7 +197,7 @@ def load_run_file(path: str | Path, fast: bool = False) -> RunPlan:
             {k: data.pop(k) for k in RunOptions.model_fields if k in data}
         )
     except ValidationError as exc:
-        raise ConfigError(validation_message(exc)) from None
+        raise ConfigError(validation_message(exc, MarketConfig)) from None
     compare = data.pop("compare", None)
     scenario_tables = data.pop("scenarios", {})
     reward_model = data.setdefault("reward_model", {})

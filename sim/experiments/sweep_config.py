@@ -65,13 +65,8 @@ from pydantic import (
 )
 from scipy.stats import qmc
 
-from sim.config import (
-    MOVED_FIELDS,
-    REMOVED_FIELDS,
-    MarketConfig,
-    field_type,
-    validation_message,
-)
+from sim.config import MOVED_FIELDS, MarketConfig
+from sim.config_fields import REMOVED_FIELDS, field_type, validation_message
 from sim.config_files import ConfigError, read_toml, resolve_corpus_path, resolve_data_path
 from sim.experiments.run_keys import RunSpec, run_key
 from sim.experiments.seeding import spawned_seeds
@@ -177,7 +172,7 @@ class SweepConfig(BaseModel):
         try:
             sweep = cls.model_validate(data)
         except ValidationError as exc:
-            raise ConfigError(validation_message(exc)) from None
+            raise ConfigError(validation_message(exc, MarketConfig)) from None
         sweep._check_axis_names()
         return sweep
 
@@ -337,13 +332,13 @@ def _check_axis_name(name: str) -> None:
     if name in REMOVED_FIELDS:
         raise ConfigError(f"axis {name}: {REMOVED_FIELDS[name]}")
     try:
-        field_type(name)
+        field_type(MarketConfig, name)
     except ValueError as exc:
         raise ConfigError(f"axis {name}: {exc}") from None
 
 
 def _is_int_field(name: str) -> bool:
-    return field_type(name) is int
+    return field_type(MarketConfig, name) is int
 
 
 def _non_finite(value: Any, where: str = "") -> str | None:

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from agents.population import PopulationSpec
-from sim.config import MARKET_SETS, MarketConfig, RewardModelConfig
+from sim.config import MARKET_SETS, BuyerConfig, MarketConfig, RewardModelConfig
 from sim.reward import RewardSettings
 
 ROOT = Path(__file__).parents[2]
@@ -84,7 +84,7 @@ def test_every_setting_is_described_and_named_in_the_readme():
     readme = (ROOT / "README.md").read_text()
     sections = readme[readme.index("- `[population]`") : readme.index("- `[corpus]`")]
     named = set(re.findall(r"`(\w+)`", sections))
-    for model in (PopulationSpec, RewardModelConfig):
+    for model in (PopulationSpec, RewardModelConfig, BuyerConfig):
         for name, field in model.model_fields.items():
             assert field.description, f"{model.__name__}.{name} has no description"
             assert name in named, f"README does not name {model.__name__}.{name}"
