@@ -95,17 +95,25 @@ def time_ours(train, test, settings: dict) -> dict:
     model.fit(train)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     accuracy = model.accuracy(test)
-    pairs = len(train) * model.settings.epochs
+    figures = timed_figures(len(train), model.settings.epochs, seconds, cpu, accuracy)
+    return figures | {
+        "cache_mb": model.cache_info()["peak_mb"],
+        "learning_rate": model.settings.learning_rate,
+        "model": model,
+    }
+
+
+def timed_figures(rows: int, epochs: int, seconds: float, cpu: float, accuracy: float) -> dict:
+    """A timed fit's figures: ``rows * epochs`` pairs over its wall and CPU seconds, its
+    accuracy and the process's peak memory during it."""
+    pairs = rows * epochs
     return {
         "seconds": seconds,
         "pairs_per_s": pairs / seconds,
         "pairs_per_cpu_s": pairs / cpu,
         "accuracy": accuracy,
         "peak_rss_mb": peak_rss_mb(),
-        "cache_mb": model.cache_info()["peak_mb"],
-        "epochs": model.settings.epochs,
-        "learning_rate": model.settings.learning_rate,
-        "model": model,
+        "epochs": epochs,
     }
 
 
@@ -162,15 +170,9 @@ def time_trl(train, test, settings: dict, precision: str, trl_defaults: bool = F
         accuracy = trl_accuracy(model, tokenizer, test, settings["max_length"])
     finally:
         torch.set_num_threads(threads)
-    pairs = len(train) * settings["epochs"]
-    return {
-        "seconds": seconds,
-        "pairs_per_s": pairs / seconds,
-        "pairs_per_cpu_s": pairs / cpu,
-        "accuracy": accuracy,
-        "peak_rss_mb": peak_rss_mb(),
+    figures = timed_figures(len(train), settings["epochs"], seconds, cpu, accuracy)
+    return figures | {
         "cache_mb": 0.0,
-        "epochs": settings["epochs"],
         "learning_rate": settings["learning_rate"],
         "dropped": len(train) - trained_rows,
     }
