@@ -24,8 +24,8 @@ class Annotator(mesa.Agent):
     skill : float
         Skill in [0, 1]; the population factory maps it to judge noise.
     judge : Judge
-        Decides each pair: ``prefer_left(left, right, rng) -> bool (m,)`` on the pair
-        matrices of ``agents.judges`` (attribute vectors, or ``agents.pair_columns``).
+        Decides each pair: ``prefer_left(left, right, rng) -> bool (m,)`` on the two sides'
+        named views (``agents.pair_view.Responses``) or bare attribute matrices.
     bidder : BiddingStrategy
         Turns the cost into an ask and learns from outcomes.
 
@@ -102,7 +102,7 @@ def label_by_annotators(
     """Pair ``i`` judged by the annotator whose ``unique_id`` is ``assigned[i]``: True where
     left wins.
 
-    ``left`` and ``right`` are the pair matrices the judges read, one row per pair. The
+    ``left`` and ``right`` are the sides the judges read, one row per pair. The
     annotators label through the AgentSet, each its own rows, in the set's order, drawing
     from ``rng`` (None: the model's generator).
     """

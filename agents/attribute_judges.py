@@ -12,14 +12,22 @@ from scipy.special import expit, ndtr
 from agents.judge_inputs import (
     FeatureBias,
     JudgeTraits,
-    attribute_block,
     noiseless_choice,
     non_negative,
-    pair_arrays,
-    read_columns,
     shifted,
     weight_vector,
 )
+from agents.pair_view import Responses, pair_sides
+
+
+def attribute_scores(side: Responses, expected: int) -> np.ndarray:
+    """The side's attribute scores, refused unless there are ``expected`` of them."""
+    if side.attributes.shape[1] != expected:
+        raise ValueError(
+            f"left: has {side.attributes.shape[1]} attributes but weights has {expected}; "
+            "they must match"
+        )
+    return side.attributes
 
 
 class UtilityJudge:
@@ -29,33 +37,17 @@ class UtilityJudge:
     ----------
     weights : array of float, shape (k,)
         Attribute weights; with weights on the simplex, utilities lie in [0, 1].
-    attribute_columns : sequence of int, optional
-        Positions of the attribute columns in the pair matrices, in the order of the
-        attributes (default: every column is one).
     bias : FeatureBias, optional
         A systematic preference for an observable feature.
     """
 
-    def __init__(
-        self,
-        weights,
-        *,
-        attribute_columns: Sequence[int] | None = None,
-        bias: FeatureBias | None = None,
-    ) -> None:
+    def __init__(self, weights, *, bias: FeatureBias | None = None) -> None:
         self.weights = weight_vector(weights)
-        self.attribute_columns = read_columns(attribute_columns)
         self.bias = bias
 
-    def utility_difference(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        """``u_left - u_right`` of validated pair matrices, shape ``(m,)``."""
-        left, right = attribute_block(left, right, self.attribute_columns)
-        if left.shape[1] != self.weights.size:
-            raise ValueError(
-                f"left: has {left.shape[1]} attributes but weights has {self.weights.size}; "
-                "they must match"
-            )
-        return (left - right) @ self.weights
+    def utility_difference(self, left: Responses, right: Responses) -> np.ndarray:
+        """``u_left - u_right`` of the pairs' attribute scores, shape ``(m,)``."""
+        return (attribute_scores(left, self.weights.size) - right.attributes) @ self.weights
 
 
 class RandomUtilityJudge(UtilityJudge):
@@ -77,8 +69,8 @@ class RandomUtilityJudge(UtilityJudge):
         "order_neutral": True,
     }
 
-    def __init__(self, weights, scale: float, *, attribute_columns=None, bias=None) -> None:
-        super().__init__(weights, attribute_columns=attribute_columns, bias=bias)
+    def __init__(self, weights, scale: float, *, bias=None) -> None:
+        super().__init__(weights, bias=bias)
         setattr(self, self.scale_name, non_negative(scale, self.scale_name))
 
     @property
@@ -91,7 +83,7 @@ class RandomUtilityJudge(UtilityJudge):
         raise NotImplementedError
 
     def prefer_left(self, left, right, rng: np.random.Generator) -> np.ndarray:
-        left, right = pair_arrays(left, right)
+        left, right = pair_sides(left, right)
         difference = shifted(self.utility_difference(left, right), self.bias, left, right)
         if self.scale == 0:
             return noiseless_choice(difference, rng)
@@ -99,13 +91,8 @@ class RandomUtilityJudge(UtilityJudge):
 
     @classmethod
     def for_annotator(cls, traits: JudgeTraits) -> RandomUtilityJudge:
-        """The annotator's weights, scale ``traits.noise``, its columns and bias."""
-        return cls(
-            traits.weights,
-            traits.noise,
-            attribute_columns=traits.attribute_columns,
-            bias=traits.bias,
-        )
+        """The annotator's weights, scale ``traits.noise`` and bias."""
+        return cls(traits.weights, traits.noise, bias=traits.bias)
 
 
 class BradleyTerryJudge(RandomUtilityJudge):
@@ -119,8 +106,8 @@ class BradleyTerryJudge(RandomUtilityJudge):
     name = "bradley_terry"
     scale_name = "temperature"
 
-    def __init__(self, weights, temperature: float = 0.1, **reads) -> None:
-        super().__init__(weights, temperature, **reads)
+    def __init__(self, weights, temperature: float = 0.1, *, bias=None) -> None:
+        super().__init__(weights, temperature, bias=bias)
 
     def win_probability(self, difference: np.ndarray) -> np.ndarray:
         return expit(difference / self.temperature)
@@ -138,8 +125,8 @@ class ThurstoneJudge(RandomUtilityJudge):
     name = "thurstone"
     scale_name = "noise"
 
-    def __init__(self, weights, noise: float = 0.1, **reads) -> None:
-        super().__init__(weights, noise, **reads)
+    def __init__(self, weights, noise: float = 0.1, *, bias=None) -> None:
+        super().__init__(weights, noise, bias=bias)
 
     def win_probability(self, difference: np.ndarray) -> np.ndarray:
         return ndtr(difference / (np.sqrt(2.0) * self.noise))
@@ -156,14 +143,14 @@ class AdversarialJudge(UtilityJudge):
     kinds: ClassVar[Mapping[str, bool]] = {**RandomUtilityJudge.kinds, "stochastic": False}
 
     def prefer_left(self, left, right, rng: np.random.Generator) -> np.ndarray:
-        left, right = pair_arrays(left, right)
+        left, right = pair_sides(left, right)
         difference = self.utility_difference(left, right)
         return noiseless_choice(shifted(-difference, self.bias, left, right), rng)
 
     @classmethod
     def for_annotator(cls, traits: JudgeTraits) -> AdversarialJudge:
-        """The annotator's weights, columns and bias."""
-        return cls(traits.weights, attribute_columns=traits.attribute_columns, bias=traits.bias)
+        """The annotator's weights and bias."""
+        return cls(traits.weights, bias=traits.bias)
 
 
 class LexicographicSemiorderJudge:
@@ -182,8 +169,7 @@ class LexicographicSemiorderJudge:
     Parameters
     ----------
     order : sequence of int
-        Attribute indices from most to least important (no repeats), counted among the
-        attribute columns.
+        Attribute indices from most to least important (no repeats).
     threshold : float, default 0.05
         Differences strictly below it are not noticed (>= 0), on all but the last attribute.
         The default sits inside the built-in corpus' within-level jitter (+/- 0.04): level
@@ -192,8 +178,6 @@ class LexicographicSemiorderJudge:
     noise : float, default 0
         Standard deviation of the perception error of each attribute of each response (>= 0);
         the perceived difference is the true one plus N(0, 2 * noise^2).
-    attribute_columns : sequence of int, optional
-        As :class:`UtilityJudge`.
     bias : FeatureBias, optional
         A systematic preference for an observable feature.
     """
@@ -207,7 +191,6 @@ class LexicographicSemiorderJudge:
         threshold: float = 0.05,
         noise: float = 0.0,
         *,
-        attribute_columns: Sequence[int] | None = None,
         bias: FeatureBias | None = None,
     ) -> None:
         order = np.asarray(order)
@@ -218,18 +201,16 @@ class LexicographicSemiorderJudge:
         self.order = order
         self.threshold = non_negative(threshold, "threshold")
         self.noise = non_negative(noise, "noise")
-        self.attribute_columns = read_columns(attribute_columns)
         self.bias = bias
 
     def prefer_left(self, left, right, rng: np.random.Generator) -> np.ndarray:
-        left, right = pair_arrays(left, right)
-        attributes_left, attributes_right = attribute_block(left, right, self.attribute_columns)
-        if self.order.max() >= attributes_left.shape[1]:
+        left, right = pair_sides(left, right)
+        if self.order.max() >= left.attributes.shape[1]:
             raise ValueError(
                 f"order: index {self.order.max()} out of range for "
-                f"{attributes_left.shape[1]} attributes"
+                f"{left.attributes.shape[1]} attributes"
             )
-        difference = attributes_left[:, self.order] - attributes_right[:, self.order]
+        difference = left.attributes[:, self.order] - right.attributes[:, self.order]
         if self.noise > 0:
             difference = difference + rng.normal(0.0, np.sqrt(2.0) * self.noise, difference.shape)
         if self.bias is not None:
@@ -243,12 +224,11 @@ class LexicographicSemiorderJudge:
     @classmethod
     def for_annotator(cls, traits: JudgeTraits) -> LexicographicSemiorderJudge:
         """Attributes ranked by the annotator's weights, largest first (stable), with the
-        population's threshold, noise ``traits.noise``, its columns and bias."""
+        population's threshold, noise ``traits.noise`` and bias."""
         order = np.argsort(-traits.weights, kind="stable")
         return cls(
             order,
             traits.population.lexicographic_threshold,
             noise=traits.noise,
-            attribute_columns=traits.attribute_columns,
             bias=traits.bias,
         )

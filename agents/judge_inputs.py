@@ -1,9 +1,5 @@
-"""What judges read: validated pair matrices, their column positions, a feature bias, and
-what an annotator brings to its judge (:class:`JudgeTraits`).
-
-The pair matrices are described in ``agents.judges``; their columns in
-``agents.pair_columns``.
-"""
+"""What judges read besides the pairs (``agents.pair_view``): a feature bias, the skill maps,
+and what an annotator brings to its judge (:class:`JudgeTraits`)."""
 
 from __future__ import annotations
 
@@ -12,23 +8,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.pair_columns import PairColumns
+from agents.pair_view import Responses
 
 if TYPE_CHECKING:
     from agents.population import PopulationSpec
-
-
-def pair_arrays(left, right) -> tuple[np.ndarray, np.ndarray]:
-    """``left`` and ``right`` as float matrices of one shape ``(m, c)``."""
-    left = np.asarray(left, dtype=float)
-    right = np.asarray(right, dtype=float)
-    if left.ndim != 2:
-        raise ValueError(f"left: expected shape (pairs, attributes), got {left.shape}")
-    if right.shape != left.shape:
-        raise ValueError(
-            f"right: shape {right.shape} differs from left {left.shape}; give one row per pair"
-        )
-    return left, right
 
 
 @dataclass(frozen=True)
@@ -36,64 +19,33 @@ class FeatureBias:
     """A systematic preference for one observable feature of a response.
 
     It adds ``strength * (f_left - f_right)`` to what a judge compares (see ``agents.judges``
-    for each kind), where ``f`` is column ``column`` of the pair matrices.
+    for each kind), where ``f`` is the responses' feature ``feature``.
 
     Parameters
     ----------
-    column : int
-        Position of the feature's column (``agents.pair_columns.PairColumns.feature_position``).
+    feature : str
+        Name of the feature (one of the view's ``features``, ``agents.pair_view``).
     strength : float
         Finite; positive prefers the larger feature, negative the smaller, 0 none.
     """
 
-    column: int
+    feature: str
     strength: float
 
     def __post_init__(self) -> None:
-        if isinstance(self.column, bool) or not isinstance(self.column, int | np.integer):
-            raise ValueError(f"column: must be a whole number >= 0, got {self.column!r}")
-        if self.column < 0:
-            raise ValueError(f"column: must be a whole number >= 0, got {self.column!r}")
+        if not isinstance(self.feature, str) or not self.feature:
+            raise ValueError(f"bias_feature: must be a feature name, got {self.feature!r}")
         if not np.isfinite(self.strength):
             raise ValueError(f"bias_strength: must be a finite number, got {self.strength!r}")
 
-    def shift(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        """``strength * (left[:, column] - right[:, column])``, shape ``(m,)``."""
-        if self.column >= left.shape[1]:
-            raise ValueError(
-                f"column: {self.column} is out of range for pair matrices of {left.shape[1]} "
-                "columns"
-            )
-        return self.strength * (left[:, self.column] - right[:, self.column])
+    def shift(self, left: Responses, right: Responses) -> np.ndarray:
+        """``strength * (f_left - f_right)``, shape ``(m,)``."""
+        return self.strength * (left.feature(self.feature) - right.feature(self.feature))
 
 
 def shifted(difference: np.ndarray, bias: FeatureBias | None, left, right) -> np.ndarray:
     """``difference`` plus the bias' shift (the very same array when there is no bias)."""
     return difference if bias is None else difference + bias.shift(left, right)
-
-
-def read_columns(columns) -> np.ndarray | None:
-    """Attribute column positions as a 1-D integer array (None stays None)."""
-    if columns is None:
-        return None
-    columns = np.asarray(columns)
-    if columns.ndim != 1 or not (columns.size == 0 or np.issubdtype(columns.dtype, np.integer)):
-        raise ValueError("attribute_columns: expected a 1-D sequence of column positions")
-    if np.any(columns < 0):
-        raise ValueError(f"attribute_columns: positions must be >= 0, got {columns.tolist()}")
-    return columns
-
-
-def attribute_block(left: np.ndarray, right: np.ndarray, columns: np.ndarray | None):
-    """The attribute columns of validated pair matrices (all of them when ``columns`` is None)."""
-    if columns is None:
-        return left, right
-    if columns.size and columns.max() >= left.shape[1]:
-        raise ValueError(
-            f"attribute_columns: position {columns.max()} is out of range for pair matrices of "
-            f"{left.shape[1]} columns"
-        )
-    return left[:, columns], right[:, columns]
 
 
 def weight_vector(weights, name: str = "weights") -> np.ndarray:
@@ -180,8 +132,6 @@ class JudgeTraits:
         The annotator's skill, in [0, 1].
     population : agents.population.PopulationSpec
         The population's settings (``judge_noise``, ``lexicographic_threshold``, ...).
-    columns : PairColumns or None
-        Layout of the pair matrices; None for bare attribute matrices (no gold, no features).
     bias : FeatureBias or None
         The annotator's bias, if it carries one.
     """
@@ -189,7 +139,6 @@ class JudgeTraits:
     weights: np.ndarray
     skill: float
     population: PopulationSpec
-    columns: PairColumns | None = None
     bias: FeatureBias | None = None
 
     @property
@@ -201,18 +150,3 @@ class JudgeTraits:
     def accuracy(self) -> float:
         """``accuracy_from_skill(skill)``."""
         return accuracy_from_skill(self.skill)
-
-    @property
-    def attribute_columns(self) -> np.ndarray | None:
-        """Positions of the attribute columns (None: every column is one)."""
-        return None if self.columns is None else self.columns.attribute_positions
-
-    @property
-    def gold_column(self) -> int:
-        """Position of the ``gold`` column; bare attribute matrices have none."""
-        if self.columns is None:
-            raise ValueError(
-                "judge_mix: this judge reads the gold column; build the population with "
-                "columns=PairColumns(...)"
-            )
-        return self.columns.gold

@@ -1,14 +1,10 @@
 """Judge models: how an annotator decides which of two responses is better.
 
-Every judge compares many pairs at once: ``prefer_left(left, right, rng)`` takes two float
-matrices of shape ``(m, c)``, one row per pair, and returns a boolean array of shape ``(m,)``:
-True where the judge labels the left response as better. All randomness comes from the
-``numpy.random.Generator`` passed in.
-
-The columns are the attribute vectors of the two responses (the built-in corpus has k = 5
-attributes in [0, 1]) or, in the market, the per-pair matrices of ``agents.pair_columns``
-(``gold, *attributes, *features``); each judge is told where to read (``attribute_columns``,
-``gold_column``, ``FeatureBias.column``).
+Every judge compares many pairs at once: ``prefer_left(left, right, rng)`` takes the two
+sides of ``m`` pairs, each a named view of its responses (``agents.pair_view.Responses``:
+attribute scores, features by name, gold) or a bare ``(m, k)`` matrix of attribute scores, and
+returns a boolean array of shape ``(m,)``: True where the judge labels the left response as
+better. All randomness comes from the ``numpy.random.Generator`` passed in.
 
 Utility judges score a response by ``u = weights . attributes``. An exact tie with no noise
 to break it is decided by a fair coin, so a noiseless utility judge is transitive on triples
@@ -47,10 +43,10 @@ from agents.judge_inputs import (
     FeatureBias,
     JudgeTraits,
     accuracy_from_skill,
-    pair_arrays,
     temperature_from_skill,
     weight_vector,
 )
+from agents.pair_view import pair_sides
 from agents.plugin_registry import Registry
 
 __all__ = [
@@ -84,7 +80,7 @@ class Judge(Protocol):
 JUDGE_KINDS: dict[str, str] = {
     "needs_attributes": "compares attribute scores: refuses pairs without them (ValueError); "
     "False: labels pairs of gold and features alone",
-    "reads_gold": "reads the gold column; False: labels do not change when gold does",
+    "reads_gold": "reads the pairs' gold; False: labels do not change when gold does",
     "stochastic": "as for_annotator builds it, labels depend on the rng beyond exact ties; "
     "False: two generators give the same labels on pairs without ties",
     "order_neutral": "swapping left and right flips the label: exactly where not stochastic, "
@@ -119,10 +115,10 @@ class SpammerJudge:
         self.bias = bias
 
     def prefer_left(self, left, right, rng: np.random.Generator) -> np.ndarray:
-        left, right = pair_arrays(left, right)
+        left, right = pair_sides(left, right)
         if self.bias is None:
-            return rng.random(left.shape[0]) < 0.5
-        return rng.random(left.shape[0]) < expit(self.bias.shift(left, right))
+            return rng.random(len(left)) < 0.5
+        return rng.random(len(left)) < expit(self.bias.shift(left, right))
 
     @classmethod
     def for_annotator(cls, traits: JudgeTraits) -> SpammerJudge:
@@ -134,7 +130,7 @@ class OneCoinJudge:
     """Rates the gold label correctly with probability ``accuracy``: the one-coin special case
     of Dawid & Skene's (1979) annotator model, one accuracy per annotator whatever the pair.
 
-    It reads the ``gold`` column (1 for the pair's gold winner, 0 for its loser), so it needs
+    It reads the pairs' ``gold`` (1 for the pair's gold winner, 0 for its loser), so it needs
     no attribute scores. With ``g = +1`` where gold prefers left and ``-1`` otherwise,
     ``P(left) = sigmoid(g * logit(accuracy) + strength * (f_left - f_right))``; without a
     bias that is exactly ``accuracy`` for the gold winner.
@@ -144,34 +140,27 @@ class OneCoinJudge:
     accuracy : float
         Probability of labelling a pair as gold does, in [0, 1]; see
         :func:`accuracy_from_skill`.
-    gold_column : int, default 0
-        Position of the ``gold`` column in the pair matrices.
     bias : FeatureBias, optional
     """
 
     name = "one_coin"
     kinds: ClassVar[Mapping[str, bool]] = {**SpammerJudge.kinds, "reads_gold": True}
 
-    def __init__(
-        self, accuracy: float, *, gold_column: int = 0, bias: FeatureBias | None = None
-    ) -> None:
+    def __init__(self, accuracy: float, *, bias: FeatureBias | None = None) -> None:
         accuracy = float(accuracy)
         if not 0.0 <= accuracy <= 1.0:
             raise ValueError(f"accuracy: must lie in [0, 1], got {accuracy!r}")
-        if isinstance(gold_column, bool) or int(gold_column) != gold_column or gold_column < 0:
-            raise ValueError(f"gold_column: must be a whole number >= 0, got {gold_column!r}")
         self.accuracy = accuracy
-        self.gold_column = int(gold_column)
         self.bias = bias
 
     def prefer_left(self, left, right, rng: np.random.Generator) -> np.ndarray:
-        left, right = pair_arrays(left, right)
-        if self.gold_column >= left.shape[1]:
+        left, right = pair_sides(left, right)
+        if left.gold is None:
             raise ValueError(
-                f"gold_column: {self.gold_column} is out of range for pair matrices of "
-                f"{left.shape[1]} columns"
+                "judge_mix: one_coin judges read the pairs' gold, which these pairs lack; give "
+                "sides with gold (agents.pair_view.Responses)"
             )
-        gold_left = left[:, self.gold_column] > right[:, self.gold_column]
+        gold_left = left.gold > right.gold
         if self.bias is None:
             probability = np.where(gold_left, self.accuracy, 1.0 - self.accuracy)
         else:
@@ -179,12 +168,12 @@ class OneCoinJudge:
             with np.errstate(divide="ignore"):
                 confidence = logit(self.accuracy)
             probability = expit(sign * confidence + self.bias.shift(left, right))
-        return rng.random(left.shape[0]) < probability
+        return rng.random(len(left)) < probability
 
     @classmethod
     def for_annotator(cls, traits: JudgeTraits) -> OneCoinJudge:
-        """Accuracy ``accuracy_from_skill(skill)``, the gold column, the annotator's bias."""
-        return cls(traits.accuracy, gold_column=traits.gold_column, bias=traits.bias)
+        """Accuracy ``accuracy_from_skill(skill)`` and the annotator's bias."""
+        return cls(traits.accuracy, bias=traits.bias)
 
 
 for _plugin in (

@@ -28,7 +28,7 @@ from agents.annotator import Annotator
 from agents.bidding import BIDDERS, DEFAULT_MULTIPLIERS, FixedMarkup, LearningBidder
 from agents.distributions import frozen_distribution
 from agents.judges import JUDGES, FeatureBias, JudgeTraits, draw_annotator_weights
-from agents.pair_columns import PairColumns
+from agents.pair_view import PairLayout
 from agents.setting_errors import one_line
 
 JUDGE_TYPES = JUDGES.live_names()
@@ -193,36 +193,36 @@ class PopulationSpec(BaseModel):
         """Whether some annotators carry the bias."""
         return self.bias_feature is not None and self.bias_share > 0
 
-    def check_columns(self, columns: PairColumns | None) -> None:
-        """Refuse judge types and a bias that the pairs' columns cannot serve.
+    def check_layout(self, layout: PairLayout | None) -> None:
+        """Refuse judge types and a bias that pairs of this layout cannot serve.
 
-        ``columns`` None means judges read bare attribute matrices (no gold, no features).
-        A named ``bias_feature`` must be one of the columns' features even when no annotator
+        ``layout`` None means judges read bare attribute matrices (no gold, no features).
+        A named ``bias_feature`` must be one of the layout's features even when no annotator
         carries the bias. Errors name ``judge_mix`` or ``bias_feature``.
         """
         used = [kind for kind, share in self.judge_mix.items() if share > 0]
-        if columns is None:
+        if layout is None:
             reading_gold = [kind for kind in used if kind in JUDGES.names(reads_gold=True)]
             if reading_gold:
                 raise ValueError(
-                    f"judge_mix: {', '.join(reading_gold)} judges read the gold column; build "
-                    "the population with columns=PairColumns(...)"
+                    f"judge_mix: {', '.join(reading_gold)} judges read the pairs' gold; build "
+                    "the population with layout=PairLayout(...)"
                 )
             if self.biased:
                 raise ValueError(
-                    "bias_feature: a bias reads a feature column; build the population with "
-                    "columns=PairColumns(...)"
+                    "bias_feature: a bias reads a feature of the pairs; build the population "
+                    "with layout=PairLayout(...)"
                 )
             return
         needing = [kind for kind in used if kind in ATTRIBUTE_JUDGES]
-        if needing and not columns.attributes:
+        if needing and not layout.attributes:
             allowed = sorted(kind for kind in JUDGE_TYPES if kind not in ATTRIBUTE_JUDGES)
             raise ValueError(
                 f"judge_mix: {', '.join(needing)} compare attribute scores, which this data "
                 f"lacks; use {' and '.join(allowed)}, which need none"
             )
         if self.bias_feature is not None:
-            columns.feature_position(self.bias_feature)
+            layout.check_feature(self.bias_feature)
 
     def cost_marginal(self):
         """The frozen scipy distribution of one annotator's cost."""
@@ -309,11 +309,10 @@ def _judge(
     weights: np.ndarray,
     skill: float,
     spec: PopulationSpec,
-    columns: PairColumns | None,
     bias: FeatureBias | None,
 ):
     """The judge registered as ``kind``, built for one annotator (``JUDGES``)."""
-    traits = JudgeTraits(weights, skill, spec, columns, bias)
+    traits = JudgeTraits(weights, skill, spec, bias)
     return JUDGES.get(kind).for_annotator(traits)
 
 
@@ -336,7 +335,7 @@ def build_population(
     spec: PopulationSpec,
     target_weights,
     rng: np.random.Generator | None = None,
-    columns: PairColumns | None = None,
+    layout: PairLayout | None = None,
 ) -> list[Annotator]:
     """Create ``spec.n_annotators`` annotators in ``model``.
 
@@ -344,12 +343,11 @@ def build_population(
     judge types, bidding rules and, with a bias, who carries it (:func:`draw_biased`), all
     from ``rng`` (default: ``model.rng``).
 
-    ``columns`` is the layout of the pair matrices the judges will read
-    (``agents.pair_columns``); None (the default) means bare attribute matrices, in the
-    order of ``target_weights``, which serve every judge type but ``one_coin`` and no bias
-    (:meth:`PopulationSpec.check_columns`).
+    ``layout`` names what the pairs the judges will read carry (``agents.pair_view``); None
+    (the default) means bare attribute matrices, in the order of ``target_weights``, which
+    serve every judge type but ``one_coin`` and no bias (:meth:`PopulationSpec.check_layout`).
     """
-    spec.check_columns(columns)
+    spec.check_layout(layout)
     rng = model.rng if rng is None else rng
     costs, skills = draw_costs_and_skills(spec, rng)
     weights = draw_annotator_weights(
@@ -358,11 +356,7 @@ def build_population(
     judge_kinds = assign_in_shares(spec.judge_mix, spec.n_annotators, rng)
     bidder_kinds = assign_in_shares(spec.bidding_mix, spec.n_annotators, rng)
     biased = draw_biased(spec, rng)
-    bias = (
-        FeatureBias(columns.feature_position(spec.bias_feature), float(spec.bias_strength))
-        if spec.biased
-        else None
-    )
+    bias = FeatureBias(spec.bias_feature, float(spec.bias_strength)) if spec.biased else None
     return [
         Annotator(
             model,
@@ -374,7 +368,6 @@ def build_population(
                 weights[i],
                 float(skills[i]),
                 spec,
-                columns,
                 bias if biased[i] else None,
             ),
             bidder=_bidder(bidder_kinds[i], spec),

@@ -38,6 +38,7 @@ import argparse
 import os
 import platform
 import time
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -103,21 +104,16 @@ def biased_labels(corpus, pairs, gold, target_accuracy: float):
     target. Returns the labels and ``s``.
     """
     view = JudgeView(corpus)
-    left, right = view.matrices(pairs["left"].to_numpy(), pairs["right"].to_numpy(), gold)
+    left, right = view.sides(pairs["left"].to_numpy(), pairs["right"].to_numpy(), gold)
     if corpus.has_attributes:
         weights = weight_vector(DEFAULT_TARGET_WEIGHTS)
-        columns = view.columns.attribute_positions
     else:
-        weights, columns = np.ones(1), [view.columns.gold]
-    length = view.columns.feature_position("length")
+        weights = np.ones(1)
+        left = replace(left, attributes=left.gold[:, None])
+        right = replace(right, attributes=right.gold[:, None])
 
     def labels_at(strength: float) -> np.ndarray:
-        judge = BradleyTerryJudge(
-            weights,
-            temperature=0.0,
-            attribute_columns=columns,
-            bias=FeatureBias(length, strength),
-        )
+        judge = BradleyTerryJudge(weights, temperature=0.0, bias=FeatureBias("length", strength))
         return judge.prefer_left(left, right, np.random.default_rng(0))
 
     low, high = 0.0, 1.0

@@ -42,7 +42,7 @@ from sim.corpus import (
     weight_vector,
 )
 from sim.corpus_source import file_sha256, load_corpus
-from sim.judge_view import pair_columns
+from sim.judge_view import pair_layout
 from sim.reward import RewardSettings, SettingError
 from sim.reward.settings import MAX_SEED, checked
 
@@ -323,7 +323,7 @@ class MarketConfig(_Section):
                 raise ConfigError(f"corpus.{exc}") from None
         has_attributes = corpus is None or corpus.has_attributes
         try:
-            self.population.check_columns(pair_columns(has_attributes))
+            self.population.check_layout(pair_layout(has_attributes))
         except ValueError as exc:
             raise ConfigError(f"population.{exc}") from None
         default = weight_vector(DEFAULT_TARGET_WEIGHTS)

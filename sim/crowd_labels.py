@@ -35,13 +35,13 @@ def crowd_labels(
     weights = weight_vector(DEFAULT_TARGET_WEIGHTS)
     view = JudgeView(corpus)
     model = mesa.Model(rng=rng)
-    annotators = build_population(model, spec, weights, rng, columns=view.columns)
+    annotators = build_population(model, spec, weights, rng, layout=view.layout)
     n = len(pairs)
     left = np.repeat(pairs["left"].to_numpy(), per_item)
     right = np.repeat(pairs["right"].to_numpy(), per_item)
     workers = np.argsort(rng.random((n, len(annotators))), axis=1)[:, :per_item].ravel()
     gold_left = np.repeat(corpus.gold_left_wins(pairs, weights), per_item)
-    seen_left, seen_right = view.matrices(left, right, gold_left)
+    seen_left, seen_right = view.sides(left, right, gold_left)
     ids = np.array([annotator.unique_id for annotator in annotators])
     left_wins = label_by_annotators(
         model.agents_by_type[Annotator], ids[workers], seen_left, seen_right, rng

@@ -1,33 +1,32 @@
 """What judges see of a corpus' pairs, built in one place for every corpus.
 
-A judge reads a batch of pairs as two matrices ``left`` and ``right`` of shape ``(m, c)`` with
-the columns of :class:`agents.pair_columns.PairColumns`:
+Judges read a batch of pairs as two named views ``left`` and ``right``
+(:class:`agents.pair_view.Responses`):
 
-- with attribute scores (the built-in corpus, files with scores):
-  ``("gold", *sim.corpus.ATTRIBUTES, *sim.corpus.FEATURES)``;
-- without (a user's ``prompt, chosen, rejected`` file): ``("gold", *sim.corpus.FEATURES)``.
-
-``gold`` is 1 for the pair's gold winner and 0 for its loser (``Corpus.gold_left_wins``: the
-buyer's target utility, or the recorded choice); the attributes are the corpus' scores; the
-features are :func:`sim.corpus.feature_matrix` of the corpus' responses (z-scored over all
-of them).
+- ``attributes``: the corpus' attribute scores (``sim.corpus.ATTRIBUTES``), or none on a
+  user's ``prompt, chosen, rejected`` file;
+- ``features``: :func:`sim.corpus.feature_matrix` of the responses (z-scored over all of
+  them), by the names of ``sim.corpus.FEATURES``;
+- ``gold``: 1 for the pair's gold winner and 0 for its loser (``Corpus.gold_left_wins``: the
+  buyer's target utility, or the recorded choice);
+- ``ids``: the response ids.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from agents.pair_columns import PairColumns
+from agents.pair_view import PairLayout, Responses
 from sim.corpus import ATTRIBUTES, FEATURES, Corpus, feature_matrix
 
 
-def pair_columns(has_attributes: bool) -> PairColumns:
-    """The layout of the pair matrices of a corpus with or without attribute scores."""
-    return PairColumns(ATTRIBUTES if has_attributes else (), FEATURES)
+def pair_layout(has_attributes: bool) -> PairLayout:
+    """What the views of a corpus with or without attribute scores carry."""
+    return PairLayout(ATTRIBUTES if has_attributes else (), FEATURES)
 
 
 class JudgeView:
-    """The per-pair matrices judges read, for pairs of one corpus.
+    """The named views judges read, for pairs of one corpus.
 
     Parameters
     ----------
@@ -35,19 +34,24 @@ class JudgeView:
 
     Attributes
     ----------
-    columns : PairColumns
-        The layout of :meth:`matrices`' columns.
+    layout : PairLayout
+        What :meth:`sides` carry.
     """
 
     def __init__(self, corpus: Corpus) -> None:
-        self.columns = pair_columns(corpus.has_attributes)
+        self.layout = pair_layout(corpus.has_attributes)
         ids = np.arange(corpus.n_responses)
-        blocks = [corpus.attribute_matrix(ids)] if corpus.has_attributes else []
-        blocks.append(feature_matrix(corpus.texts(ids)))
-        self._per_response = np.hstack(blocks)
+        scored = corpus.has_attributes
+        self._attributes = corpus.attribute_matrix(ids) if scored else np.zeros((ids.size, 0))
+        self._features = feature_matrix(corpus.texts(ids))
 
-    def matrices(self, left, right, gold_left) -> tuple[np.ndarray, np.ndarray]:
-        """The matrices of pairs ``(left[i], right[i])``.
+    def _side(self, ids: np.ndarray, gold: np.ndarray) -> Responses:
+        features = self._features[ids]
+        named = {name: features[:, j] for j, name in enumerate(self.layout.features)}
+        return Responses(self._attributes[ids], named, gold, ids)
+
+    def sides(self, left, right, gold_left) -> tuple[Responses, Responses]:
+        """The two sides of pairs ``(left[i], right[i])``.
 
         Parameters
         ----------
@@ -58,15 +62,12 @@ class JudgeView:
 
         Returns
         -------
-        left, right : ndarray of float, shape (m, len(columns.names))
+        left, right : Responses
         """
-        gold = np.asarray(gold_left, dtype=float).reshape(-1, 1)
+        gold = np.asarray(gold_left, dtype=float).reshape(-1)
         left, right = np.asarray(left), np.asarray(right)
-        if not left.shape == right.shape == (gold.shape[0],):
+        if not left.shape == right.shape == gold.shape:
             raise ValueError(
                 f"gold_left: expected one label per pair ({left.shape[0]}), got {gold.shape[0]}"
             )
-        return (
-            np.hstack([gold, self._per_response[left]]),
-            np.hstack([1.0 - gold, self._per_response[right]]),
-        )
+        return self._side(left, gold), self._side(right, 1.0 - gold)

@@ -82,7 +82,7 @@ class MarketModel(mesa.Model):
         self.mechanism = mechanism_from_config(config.mechanism)
         self.target_weights = weight_vector(config.buyer.target_weights)
         annotators = build_population(
-            self, config.population, self.target_weights, columns=self._view.columns
+            self, config.population, self.target_weights, layout=self._view.layout
         )
         self.buyer = Buyer(self, config.buyer, [a.unique_id for a in annotators])
         self._split_pairs()
@@ -215,7 +215,7 @@ class MarketModel(mesa.Model):
     ) -> pd.DataFrame:
         """Each listed seller judges its pair; one row per label (crowd-kit's format plus)."""
         left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
-        seen_left, seen_right = self._view.matrices(left, right, pairs["gold_left"].to_numpy())
+        seen_left, seen_right = self._view.sides(left, right, pairs["gold_left"].to_numpy())
         workers = self.buyer.annotator_ids[seller_positions]
         left_wins = label_by_annotators(self.annotators, workers, seen_left, seen_right)
         return pd.DataFrame(

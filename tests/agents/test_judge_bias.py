@@ -1,5 +1,5 @@
 """Systematic biases and the one-coin judge against their declared choice probabilities, and
-judges that read pair matrices with named columns exactly as they read bare attributes."""
+judges that read the named view of a pair exactly as they read bare attributes."""
 
 import math
 
@@ -17,13 +17,12 @@ from agents.judges import (
     ThurstoneJudge,
     accuracy_from_skill,
 )
-from agents.pair_columns import PairColumns
+from agents.pair_view import PairLayout, Responses
 
 K = 5
 WEIGHTS = np.array([0.4, 0.3, 0.1, 0.1, 0.1])
-COLUMNS = PairColumns(tuple(f"a{j}" for j in range(K)), ("length", "confidence"))
-"""gold (column 0), five attributes (1-5), length (6), confidence (7)."""
-LENGTH = COLUMNS.feature_position("length")
+LAYOUT = PairLayout(tuple(f"a{j}" for j in range(K)), ("length", "confidence"))
+LENGTH = "length"
 
 
 def share_is(hits: np.ndarray, expected: float, z: float = 4.0) -> bool:
@@ -32,15 +31,22 @@ def share_is(hits: np.ndarray, expected: float, z: float = 4.0) -> bool:
     return abs(hits.mean() - expected) <= z * standard_error
 
 
+def side(gold, attributes, length, confidence) -> Responses:
+    """One side of the pairs, in LAYOUT."""
+    features = {"length": np.asarray(length, float), "confidence": np.asarray(confidence, float)}
+    return Responses(np.asarray(attributes, float), features, np.asarray(gold, float))
+
+
 def pair_matrices(m: int, rng: np.random.Generator, length_gap: float = 0.0, equal=False):
-    """``m`` pairs in the layout of COLUMNS: random gold side and attributes (equal on both
-    sides when ``equal``), random other features, and ``f_left - f_right = length_gap``."""
+    """``m`` pairs in LAYOUT: random gold side and attributes (equal on both sides when
+    ``equal``), random confidence, and ``f_left - f_right = length_gap``."""
     gold_left = rng.random(m) < 0.5
-    left = np.column_stack([gold_left, rng.random((m, K)), rng.normal(size=(m, 2))])
-    right = np.column_stack([~gold_left, rng.random((m, K)), rng.normal(size=(m, 2))])
+    attributes_left, attributes_right = rng.random((m, K)), rng.random((m, K))
     if equal:
-        right[:, 1 : K + 1] = left[:, 1 : K + 1]
-    right[:, LENGTH] = left[:, LENGTH] - length_gap
+        attributes_right = attributes_left.copy()
+    length = rng.normal(size=m)
+    left = side(gold_left, attributes_left, length, rng.normal(size=m))
+    right = side(~gold_left, attributes_right, length - length_gap, rng.normal(size=m))
     return left, right
 
 
@@ -48,7 +54,7 @@ def pair_matrices(m: int, rng: np.random.Generator, length_gap: float = 0.0, equ
 def test_one_coin_accuracy_is_its_declared_accuracy(accuracy):
     rng = np.random.default_rng(0)
     left, right = pair_matrices(40_000, rng)
-    gold_left = left[:, 0] > right[:, 0]
+    gold_left = left.gold > right.gold
     labels = OneCoinJudge(accuracy).prefer_left(left, right, rng)
     assert share_is(labels == gold_left, accuracy)
 
@@ -58,11 +64,11 @@ def test_one_coin_bias_is_exact_where_the_feature_is_equal_and_logistic_elsewher
     judge = OneCoinJudge(accuracy, bias=FeatureBias(LENGTH, strength))
     rng = np.random.default_rng(1)
     left, right = pair_matrices(40_000, rng, length_gap=0.0)
-    gold_left = left[:, 0] > right[:, 0]
+    gold_left = left.gold > right.gold
     assert share_is(judge.prefer_left(left, right, rng) == gold_left, accuracy)
     for gap in (1.5, -1.0):
         left, right = pair_matrices(40_000, rng, length_gap=gap)
-        gold_left = left[:, 0] > right[:, 0]
+        gold_left = left.gold > right.gold
         labels = judge.prefer_left(left, right, rng)
         for side, sign in ((gold_left, 1.0), (~gold_left, -1.0)):
             expected = expit(sign * logit(accuracy) + strength * gap)
@@ -79,39 +85,29 @@ def test_accuracy_from_skill_is_the_declared_line():
 
 def one_pair_repeated(m: int, length_gap: float):
     """``m`` copies of one pair whose utility gap under WEIGHTS is 0.4 * 0.1 = 0.04."""
-    left = np.array([1.0, 0.6, 0.5, 0.5, 0.5, 0.5, length_gap, 0.0])
-    right = np.array([0.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.0, 0.0])
-    return np.tile(left, (m, 1)), np.tile(right, (m, 1))
+    left = side(np.ones(m), np.tile([0.6, 0.5, 0.5, 0.5, 0.5], (m, 1)), [length_gap] * m, [0] * m)
+    right = side(np.zeros(m), np.full((m, K), 0.5), [0.0] * m, [0] * m)
+    return left, right
 
 
 def test_a_biased_bradley_terry_judge_adds_the_bias_to_the_utility_gap_before_noise():
     temperature, strength, gap = 0.1, 0.05, 1.2
-    judge = BradleyTerryJudge(
-        WEIGHTS,
-        temperature,
-        attribute_columns=COLUMNS.attribute_positions,
-        bias=FeatureBias(LENGTH, strength),
-    )
+    judge = BradleyTerryJudge(WEIGHTS, temperature, bias=FeatureBias(LENGTH, strength))
     hits = judge.prefer_left(*one_pair_repeated(40_000, gap), np.random.default_rng(2))
     assert share_is(hits, expit((0.04 + strength * gap) / temperature))
 
 
 def test_a_biased_thurstone_judge_adds_the_bias_to_the_utility_gap_before_noise():
     noise, strength, gap = 0.1, -0.08, 1.0
-    judge = ThurstoneJudge(
-        WEIGHTS,
-        noise,
-        attribute_columns=COLUMNS.attribute_positions,
-        bias=FeatureBias(LENGTH, strength),
-    )
+    judge = ThurstoneJudge(WEIGHTS, noise, bias=FeatureBias(LENGTH, strength))
     hits = judge.prefer_left(*one_pair_repeated(40_000, gap), np.random.default_rng(3))
     assert share_is(hits, ndtr((0.04 + strength * gap) / (math.sqrt(2) * noise)))
 
 
 def biased_judges(strength: float | None):
-    """One judge of every kind, reading COLUMNS; no bias when ``strength`` is None."""
+    """One judge of every kind; no bias when ``strength`` is None."""
     bias = None if strength is None else FeatureBias(LENGTH, strength)
-    reads = {"attribute_columns": COLUMNS.attribute_positions, "bias": bias}
+    reads = {"bias": bias}
     return {
         "bradley_terry": BradleyTerryJudge(WEIGHTS, 0.1, **reads),
         "thurstone": ThurstoneJudge(WEIGHTS, 0.1, **reads),
@@ -138,28 +134,24 @@ def test_a_bias_pulls_every_judge_toward_the_larger_feature_and_a_negative_one_a
     assert rates[-0.5] < rates[None] - margin
 
 
-def test_judges_read_their_columns_of_the_pair_matrices_exactly_as_bare_attributes():
-    """Without a bias, a judge given the pair matrices and its attribute columns labels
-    exactly as a judge given the attribute matrices alone, draw for draw."""
+def test_judges_read_the_named_view_exactly_as_bare_attributes():
+    """Without a bias, a judge given the named view labels exactly as it does given the
+    attribute matrices alone, draw for draw: gold and features do not leak in."""
     rng = np.random.default_rng(5)
     left, right = pair_matrices(2_000, rng)
-    bare = (left[:, 1 : K + 1], right[:, 1 : K + 1])
-    positions = {"attribute_columns": COLUMNS.attribute_positions}
-    pairs = [
-        (BradleyTerryJudge(WEIGHTS, 0.1), BradleyTerryJudge(WEIGHTS, 0.1, **positions)),
-        (BradleyTerryJudge(WEIGHTS, 0), BradleyTerryJudge(WEIGHTS, 0, **positions)),
-        (ThurstoneJudge(WEIGHTS, 0.1), ThurstoneJudge(WEIGHTS, 0.1, **positions)),
-        (
-            LexicographicSemiorderJudge([2, 0, 1], 0.05, noise=0.03),
-            LexicographicSemiorderJudge([2, 0, 1], 0.05, noise=0.03, **positions),
-        ),
-        (AdversarialJudge(WEIGHTS), AdversarialJudge(WEIGHTS, **positions)),
-        (SpammerJudge(), SpammerJudge()),
+    bare = (left.attributes, right.attributes)
+    judges = [
+        BradleyTerryJudge(WEIGHTS, 0.1),
+        BradleyTerryJudge(WEIGHTS, 0),
+        ThurstoneJudge(WEIGHTS, 0.1),
+        LexicographicSemiorderJudge([2, 0, 1], 0.05, noise=0.03),
+        AdversarialJudge(WEIGHTS),
+        SpammerJudge(),
     ]
-    for on_attributes, on_columns in pairs:
-        expected = on_attributes.prefer_left(*bare, np.random.default_rng(6))
-        got = on_columns.prefer_left(left, right, np.random.default_rng(6))
-        assert np.array_equal(expected, got), type(on_attributes).__name__
+    for judge in judges:
+        expected = judge.prefer_left(*bare, np.random.default_rng(6))
+        got = judge.prefer_left(left, right, np.random.default_rng(6))
+        assert np.array_equal(expected, got), type(judge).__name__
 
 
 def test_a_zero_strength_bias_changes_no_probability():
@@ -176,23 +168,27 @@ def test_a_zero_strength_bias_changes_no_probability():
     ("build", "field"),
     [
         (lambda: FeatureBias(LENGTH, math.inf), "bias_strength"),
-        (lambda: FeatureBias(-1, 1.0), "column"),
+        (lambda: FeatureBias("", 1.0), "bias_feature"),
         (lambda: OneCoinJudge(1.2), "accuracy"),
-        (lambda: OneCoinJudge(0.7, gold_column=-1), "gold_column"),
-        (lambda: BradleyTerryJudge(WEIGHTS, attribute_columns=[-1, 0, 1, 2, 3]), "attribute_col"),
         (
-            lambda: OneCoinJudge(0.7, gold_column=9).prefer_left(
-                np.ones((2, 8)), np.ones((2, 8)), np.random.default_rng()
+            lambda: OneCoinJudge(0.7).prefer_left(
+                np.ones((2, 5)), np.ones((2, 5)), np.random.default_rng()
             ),
-            "gold_column",
+            "judge_mix",
         ),
         (
-            lambda: SpammerJudge(bias=FeatureBias(9, 1.0)).prefer_left(
-                np.ones((2, 8)), np.ones((2, 8)), np.random.default_rng()
+            lambda: SpammerJudge(bias=FeatureBias("politeness", 1.0)).prefer_left(
+                *pair_matrices(2, np.random.default_rng()), np.random.default_rng()
             ),
-            "column",
+            "bias_feature",
         ),
-        (lambda: COLUMNS.feature_position("politeness"), "bias_feature"),
+        (
+            lambda: BradleyTerryJudge(WEIGHTS).prefer_left(
+                np.ones((2, 4)), np.ones((2, 4)), np.random.default_rng()
+            ),
+            "left",
+        ),
+        (lambda: LAYOUT.check_feature("politeness"), "bias_feature"),
     ],
 )
 def test_bad_bias_and_one_coin_input_names_the_field(build, field):
@@ -200,12 +196,12 @@ def test_bad_bias_and_one_coin_input_names_the_field(build, field):
         build()
 
 
-def test_pair_columns_name_gold_then_attributes_then_features():
-    assert COLUMNS.names == ("gold", "a0", "a1", "a2", "a3", "a4", "length", "confidence")
-    assert COLUMNS.gold == 0
-    assert COLUMNS.attribute_positions.tolist() == [1, 2, 3, 4, 5]
-    assert COLUMNS.feature_position("confidence") == 7
-    without = PairColumns((), ("length",))
-    assert without.names == ("gold", "length")
-    assert without.attribute_positions.size == 0
-    assert without.feature_position("length") == 1
+def test_a_side_of_the_view_takes_rows_of_every_named_part():
+    left, _ = pair_matrices(6, np.random.default_rng(9))
+    rows = np.array([4, 1])
+    taken = left[rows]
+    np.testing.assert_array_equal(taken.attributes, left.attributes[rows])
+    np.testing.assert_array_equal(taken.gold, left.gold[rows])
+    for name in LAYOUT.features:
+        np.testing.assert_array_equal(taken.feature(name), left.feature(name)[rows])
+    assert len(taken) == 2

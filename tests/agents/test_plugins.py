@@ -8,6 +8,7 @@ probability zero.
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import ClassVar
 
 import mesa
@@ -16,7 +17,7 @@ import pytest
 
 from agents.bidding import BIDDERS
 from agents.judges import JUDGES, FeatureBias, JudgeTraits
-from agents.pair_columns import PairColumns
+from agents.pair_view import PairLayout
 from agents.plugin_registry import Registry
 from agents.population import (
     ATTRIBUTE_JUDGES,
@@ -25,12 +26,13 @@ from agents.population import (
     PopulationSpec,
     build_population,
 )
+from tests.agents.random_pairs import random_sides
 
 K = 5
 WEIGHTS = np.array([0.4, 0.3, 0.1, 0.1, 0.1])
 FEATURES = ("length", "confidence")
-WITH_SCORES = PairColumns(tuple(f"a{j}" for j in range(K)), FEATURES)
-WITHOUT_SCORES = PairColumns((), FEATURES)
+WITH_SCORES = PairLayout(tuple(f"a{j}" for j in range(K)), FEATURES)
+WITHOUT_SCORES = PairLayout((), FEATURES)
 M = 4000
 
 
@@ -42,19 +44,14 @@ def bidders_declaring(**kinds):
     return [pytest.param(name, id=name) for name in BIDDERS.names(**kinds)]
 
 
-def judge(name, columns=WITH_SCORES, bias=None, skill=0.5):
-    traits = JudgeTraits(WEIGHTS, skill, PopulationSpec(), columns, bias)
+def judge(name, bias=None, skill=0.5):
+    traits = JudgeTraits(WEIGHTS, skill, PopulationSpec(), bias)
     return JUDGES.get(name).for_annotator(traits)
 
 
-def pairs(columns: PairColumns, m: int = M, seed: int = 0):
-    """``m`` pairs in ``columns``' layout: a random gold side, uniform scores, normal features."""
-    rng = np.random.default_rng(seed)
-    gold_left = rng.random(m) < 0.5
-    width = len(columns.attributes)
-    left = np.column_stack([gold_left, rng.random((m, width)), rng.normal(size=(m, 2))])
-    right = np.column_stack([~gold_left, rng.random((m, width)), rng.normal(size=(m, 2))])
-    return left, right
+def pairs(layout: PairLayout, m: int = M, seed: int = 0):
+    """``m`` pairs carrying ``layout``: a random gold side, uniform scores, normal features."""
+    return random_sides(layout, m, np.random.default_rng(seed))
 
 
 def labels(judge, left, right, seed: int = 1) -> np.ndarray:
@@ -109,31 +106,33 @@ def test_swapping_sides_flips_a_stochastic_judge_in_probability(name):
     # Each pair's P(left | left, right) + P(left | right, left) = 1, so the two shares of
     # left labels sum to 1 up to sampling error (variance at most 2 * 0.25 / M).
     left, right = pairs(WITH_SCORES, seed=3)
-    left, right = np.repeat(left, 5, axis=0), np.repeat(right, 5, axis=0)
+    left, right = left[np.repeat(np.arange(M), 5)], right[np.repeat(np.arange(M), 5)]
     shares = labels(judge(name), left, right, 1).mean() + labels(judge(name), right, left, 2).mean()
-    assert abs(shares - 1.0) <= 4.0 * math.sqrt(0.5 / left.shape[0])
+    assert abs(shares - 1.0) <= 4.0 * math.sqrt(0.5 / len(left))
 
 
 @pytest.mark.parametrize("name", judges_declaring(needs_attributes=False))
 def test_a_judge_needing_no_attributes_labels_pairs_without_scores(name):
     left, right = pairs(WITHOUT_SCORES)
-    assert labels(judge(name, WITHOUT_SCORES), left, right).shape == (M,)
-    PopulationSpec(judge_mix={name: 1.0}).check_columns(WITHOUT_SCORES)
+    assert labels(judge(name), left, right).shape == (M,)
+    PopulationSpec(judge_mix={name: 1.0}).check_layout(WITHOUT_SCORES)
 
 
 @pytest.mark.parametrize("name", judges_declaring(needs_attributes=True))
 def test_a_judge_needing_attributes_refuses_pairs_without_scores(name):
     left, right = pairs(WITHOUT_SCORES)
     with pytest.raises(ValueError):
-        labels(judge(name, WITHOUT_SCORES), left, right)
+        labels(judge(name), left, right)
     with pytest.raises(ValueError, match="judge_mix"):
-        PopulationSpec(judge_mix={name: 1.0}).check_columns(WITHOUT_SCORES)
+        PopulationSpec(judge_mix={name: 1.0}).check_layout(WITHOUT_SCORES)
 
 
 def gold_flipped(left, right):
-    left, right = left.copy(), right.copy()
-    left[:, 0], right[:, 0] = right[:, 0].copy(), left[:, 0].copy()
-    return left, right
+    return replace(left, gold=right.gold), replace(right, gold=left.gold)
+
+
+def without_gold(left, right):
+    return replace(left, gold=None), replace(right, gold=None)
 
 
 @pytest.mark.parametrize("name", judges_declaring(reads_gold=False))
@@ -142,27 +141,28 @@ def test_a_judge_that_does_not_read_gold_ignores_it(name):
     np.testing.assert_array_equal(
         labels(judge(name), *gold_flipped(left, right)), labels(judge(name), left, right)
     )
-    judge(name, columns=None)
+    np.testing.assert_array_equal(
+        labels(judge(name), *without_gold(left, right)), labels(judge(name), left, right)
+    )
 
 
 @pytest.mark.parametrize("name", judges_declaring(reads_gold=True))
-def test_a_judge_that_reads_gold_follows_it_and_needs_the_gold_column(name):
+def test_a_judge_that_reads_gold_follows_it_and_needs_gold(name):
     left, right = pairs(WITH_SCORES)
     assert np.any(
         labels(judge(name), *gold_flipped(left, right)) != labels(judge(name), left, right)
     )
     with pytest.raises(ValueError, match="judge_mix"):
-        judge(name, columns=None)
+        labels(judge(name), *without_gold(left, right))
     with pytest.raises(ValueError, match="judge_mix"):
-        PopulationSpec(judge_mix={name: 1.0}).check_columns(None)
+        PopulationSpec(judge_mix={name: 1.0}).check_layout(None)
 
 
 @pytest.mark.parametrize("name", judges_declaring())
 def test_a_strong_bias_pulls_every_judge_to_the_larger_feature(name):
-    length = WITH_SCORES.feature_position("length")
     left, right = pairs(WITH_SCORES)
-    biased = judge(name, bias=FeatureBias(length, 100.0))
-    agrees = labels(biased, left, right) == (left[:, length] > right[:, length])
+    biased = judge(name, bias=FeatureBias("length", 100.0))
+    agrees = labels(biased, left, right) == (left.feature("length") > right.feature("length"))
     assert agrees.mean() > 0.95
 
 
@@ -251,7 +251,7 @@ class AlwaysLeft:
         return cls()
 
     def prefer_left(self, left, right, rng):
-        return np.ones(np.shape(left)[0], dtype=bool)
+        return np.ones(len(left), dtype=bool)
 
 
 def test_a_registered_judge_joins_the_population_types_and_populations():

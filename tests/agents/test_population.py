@@ -16,13 +16,14 @@ from agents.judges import (
     SpammerJudge,
     ThurstoneJudge,
 )
-from agents.pair_columns import PairColumns
+from agents.pair_view import PairLayout
 from agents.population import PopulationSpec, build_population, draw_costs_and_skills
+from tests.agents.random_pairs import random_sides
 
 TARGET = np.array([0.4, 0.3, 0.1, 0.1, 0.1])
 FEATURE_NAMES = ("length", "confidence", "politeness")
-WITH_ATTRIBUTES = PairColumns(("a", "b", "c", "d", "e"), FEATURE_NAMES)
-WITHOUT_ATTRIBUTES = PairColumns((), FEATURE_NAMES)
+WITH_ATTRIBUTES = PairLayout(("a", "b", "c", "d", "e"), FEATURE_NAMES)
+WITHOUT_ATTRIBUTES = PairLayout((), FEATURE_NAMES)
 
 
 @pytest.mark.parametrize(
@@ -198,15 +199,6 @@ def test_bad_spec_fields_raise_naming_the_field(overrides, field):
         PopulationSpec(**overrides)
 
 
-def view_matrices(m: int, rng: np.random.Generator, columns: PairColumns):
-    """Random pair matrices in the layout of ``columns`` (gold first)."""
-    gold_left = rng.random(m) < 0.5
-    width = len(columns.names) - 1
-    left = np.column_stack([gold_left, rng.random((m, width))])
-    right = np.column_stack([~gold_left, rng.random((m, width))])
-    return left, right
-
-
 def test_the_bias_goes_to_an_exact_share_of_annotators_whatever_their_judge():
     spec = PopulationSpec(
         n_annotators=40,
@@ -215,33 +207,30 @@ def test_the_bias_goes_to_an_exact_share_of_annotators_whatever_their_judge():
         bias_share=0.3,
         bias_strength=-0.4,
     )
-    population = build_population(mesa.Model(seed=1), spec, TARGET, columns=WITH_ATTRIBUTES)
+    population = build_population(mesa.Model(seed=1), spec, TARGET, layout=WITH_ATTRIBUTES)
     biases = [a.judge.bias for a in population if a.judge.bias is not None]
     assert len(biases) == 12
-    assert {(b.column, b.strength) for b in biases} == {(8, -0.4)}
+    assert {(b.feature, b.strength) for b in biases} == {("politeness", -0.4)}
 
 
 def test_one_coin_judges_rate_gold_with_accuracy_from_skill():
     spec = PopulationSpec(n_annotators=30, judge_mix={"one_coin": 1.0})
-    population = build_population(mesa.Model(seed=2), spec, TARGET, columns=WITHOUT_ATTRIBUTES)
+    population = build_population(mesa.Model(seed=2), spec, TARGET, layout=WITHOUT_ATTRIBUTES)
     assert all(isinstance(a.judge, OneCoinJudge) for a in population)
     accuracies = np.array([a.judge.accuracy for a in population])
     np.testing.assert_allclose(accuracies, [0.5 + 0.5 * a.skill for a in population])
 
 
-def test_without_a_bias_the_population_and_its_labels_do_not_depend_on_the_columns():
-    """Naming a feature with bias_share 0 draws nothing more, and judges reading the pair
-    matrices label exactly as judges reading bare attributes (same seed, same draws)."""
+def test_without_a_bias_the_population_and_its_labels_do_not_depend_on_the_layout():
+    """Naming a feature with bias_share 0 draws nothing more, and judges reading the named
+    view label exactly as judges reading bare attributes (same seed, same draws)."""
     mix = dict(bradley_terry=0.4, thurstone=0.2, lexicographic=0.2, spammer=0.1, adversarial=0.1)
     plain = PopulationSpec(n_annotators=20, judge_mix=mix)
     unbiased = PopulationSpec(n_annotators=20, judge_mix=mix, bias_feature="length")
-    left, right = view_matrices(300, np.random.default_rng(3), WITH_ATTRIBUTES)
-    bare = (
-        left[:, WITH_ATTRIBUTES.attribute_positions],
-        right[:, WITH_ATTRIBUTES.attribute_positions],
-    )
+    left, right = random_sides(WITH_ATTRIBUTES, 300, np.random.default_rng(3))
+    bare = (left.attributes, right.attributes)
     legacy = build_population(mesa.Model(seed=4), plain, TARGET)
-    viewing = build_population(mesa.Model(seed=4), unbiased, TARGET, columns=WITH_ATTRIBUTES)
+    viewing = build_population(mesa.Model(seed=4), unbiased, TARGET, layout=WITH_ATTRIBUTES)
     for old, new in zip(legacy, viewing, strict=True):
         assert (old.cost, old.skill, type(old.judge)) == (new.cost, new.skill, type(new.judge))
         expected = old.label(*bare, np.random.default_rng(5))
@@ -252,17 +241,17 @@ def test_data_without_attributes_allows_only_one_coin_and_spammer():
     with pytest.raises(
         ValueError, match=r"^judge_mix: bradley_terry, lexicographic .* use one_coin and spammer"
     ):
-        PopulationSpec().check_columns(WITHOUT_ATTRIBUTES)
+        PopulationSpec().check_layout(WITHOUT_ATTRIBUTES)
     spec = PopulationSpec(n_annotators=10, judge_mix={"one_coin": 0.8, "spammer": 0.2})
-    population = build_population(mesa.Model(seed=6), spec, TARGET, columns=WITHOUT_ATTRIBUTES)
-    left, right = view_matrices(50, np.random.default_rng(7), WITHOUT_ATTRIBUTES)
+    population = build_population(mesa.Model(seed=6), spec, TARGET, layout=WITHOUT_ATTRIBUTES)
+    left, right = random_sides(WITHOUT_ATTRIBUTES, 50, np.random.default_rng(7))
     assert all(a.label(left, right).shape == (50,) for a in population)
 
 
 @pytest.mark.parametrize(
-    ("overrides", "columns", "message"),
+    ("overrides", "layout", "message"),
     [
-        ({"judge_mix": {"one_coin": 1.0}}, None, "^judge_mix: one_coin judges read the gold"),
+        ({"judge_mix": {"one_coin": 1.0}}, None, "^judge_mix: one_coin judges read the pairs'"),
         ({"bias_feature": "length", "bias_share": 0.5}, None, "^bias_feature: a bias reads"),
         (
             {"bias_feature": "verbosity", "bias_share": 0.5},
@@ -271,9 +260,9 @@ def test_data_without_attributes_allows_only_one_coin_and_spammer():
         ),
     ],
 )
-def test_judges_and_biases_the_columns_cannot_serve_are_refused(overrides, columns, message):
+def test_judges_and_biases_the_layout_cannot_serve_are_refused(overrides, layout, message):
     with pytest.raises(ValueError, match=message):
-        build_population(mesa.Model(seed=0), PopulationSpec(**overrides), TARGET, columns=columns)
+        build_population(mesa.Model(seed=0), PopulationSpec(**overrides), TARGET, layout=layout)
 
 
 @pytest.mark.parametrize("strength", [1.5, -1.5])
@@ -281,7 +270,6 @@ def test_a_planted_length_bias_shows_in_which_response_the_labels_pick(strength)
     """One-coin raters whose gold is independent of length: without a bias they pick the
     longer response half the time; a planted bias of either sign moves that share its way
     by more than four standard errors."""
-    length = WITHOUT_ATTRIBUTES.feature_position("length")
     m = 4_000
     shares = {}
     for share in (0.0, 1.0):
@@ -292,11 +280,10 @@ def test_a_planted_length_bias_shows_in_which_response_the_labels_pick(strength)
             bias_share=share,
             bias_strength=strength,
         )
-        population = build_population(mesa.Model(seed=8), spec, TARGET, columns=WITHOUT_ATTRIBUTES)
+        population = build_population(mesa.Model(seed=8), spec, TARGET, layout=WITHOUT_ATTRIBUTES)
         rng = np.random.default_rng(9)
-        left, right = view_matrices(m, rng, WITHOUT_ATTRIBUTES)
-        left[:, length], right[:, length] = rng.normal(size=m), rng.normal(size=m)
-        longer_left = left[:, length] > right[:, length]
+        left, right = random_sides(WITHOUT_ATTRIBUTES, m, rng)
+        longer_left = left.feature("length") > right.feature("length")
         picks = np.concatenate([a.label(left, right) == longer_left for a in population])
         shares[share] = picks.mean()
     margin = 4 * np.sqrt(0.25 / (m * 10))

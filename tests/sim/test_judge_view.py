@@ -23,32 +23,35 @@ from tests.sim.hh_records import hh_records, write_jsonl
 def test_the_builtin_corpus_shows_gold_attributes_and_features():
     corpus = builtin_corpus(seed=0)
     view = JudgeView(corpus)
-    assert view.columns.names == ("gold", *ATTRIBUTES, *FEATURES)
+    assert (view.layout.attributes, view.layout.features) == (ATTRIBUTES, FEATURES)
     pairs = corpus.pairs("train").iloc[:500]
     left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
     gold_left = corpus.gold_left_wins(pairs, DEFAULT_TARGET_WEIGHTS)
-    seen_left, seen_right = view.matrices(left, right, gold_left)
-    np.testing.assert_array_equal(seen_left[:, 0], gold_left)
-    np.testing.assert_array_equal(seen_right[:, 0], ~gold_left)
-    attributes = view.columns.attribute_positions
-    np.testing.assert_array_equal(seen_left[:, attributes], corpus.attribute_matrix(left))
-    np.testing.assert_array_equal(seen_right[:, attributes], corpus.attribute_matrix(right))
+    seen_left, seen_right = view.sides(left, right, gold_left)
+    np.testing.assert_array_equal(seen_left.gold, gold_left)
+    np.testing.assert_array_equal(seen_right.gold, ~gold_left)
+    np.testing.assert_array_equal(seen_left.ids, left)
+    np.testing.assert_array_equal(seen_right.ids, right)
+    np.testing.assert_array_equal(seen_left.attributes, corpus.attribute_matrix(left))
+    np.testing.assert_array_equal(seen_right.attributes, corpus.attribute_matrix(right))
     features = feature_matrix(corpus.texts(np.arange(corpus.n_responses)))
-    length = view.columns.feature_position("length")
-    np.testing.assert_array_equal(seen_left[:, length : length + 3], features[left])
+    for j, name in enumerate(FEATURES):
+        np.testing.assert_array_equal(seen_left.feature(name), features[left, j])
+        np.testing.assert_array_equal(seen_right.feature(name), features[right, j])
 
 
 def test_a_file_without_scores_shows_the_recorded_choice_as_gold_and_features(tmp_path):
     corpus = load_preferences(write_jsonl(hh_records(40), tmp_path / "hh.jsonl"))
     view = JudgeView(corpus)
-    assert view.columns.names == ("gold", *FEATURES)
+    assert (view.layout.attributes, view.layout.features) == ((), FEATURES)
     pairs = corpus.pairs("train")
     gold_left = corpus.gold_left_wins(pairs, DEFAULT_TARGET_WEIGHTS)
     np.testing.assert_array_equal(gold_left, pairs["chosen"] == pairs["left"])
     assert 0 < gold_left.mean() < 1
-    seen_left, seen_right = view.matrices(pairs["left"], pairs["right"], gold_left)
-    assert seen_left.shape == (len(pairs), 1 + len(FEATURES))
-    np.testing.assert_array_equal(seen_left[:, 0] > seen_right[:, 0], gold_left)
+    seen_left, seen_right = view.sides(pairs["left"], pairs["right"], gold_left)
+    assert seen_left.attributes.shape == (len(pairs), 0)
+    assert sorted(seen_left.features) == sorted(FEATURES)
+    np.testing.assert_array_equal(seen_left.gold > seen_right.gold, gold_left)
 
 
 def one_coin_labels(corpus, spec, seed: int):
@@ -56,11 +59,11 @@ def one_coin_labels(corpus, spec, seed: int):
     view: the labels, the gold labels, the labeller's declared accuracy, and the pairs."""
     view = JudgeView(corpus)
     annotators = build_population(
-        mesa.Model(seed=seed), spec, weight_vector(DEFAULT_TARGET_WEIGHTS), columns=view.columns
+        mesa.Model(seed=seed), spec, weight_vector(DEFAULT_TARGET_WEIGHTS), layout=view.layout
     )
     pairs = corpus.pairs("train")
     gold_left = corpus.gold_left_wins(pairs, DEFAULT_TARGET_WEIGHTS)
-    seen_left, seen_right = view.matrices(pairs["left"], pairs["right"], gold_left)
+    seen_left, seen_right = view.sides(pairs["left"], pairs["right"], gold_left)
     rng = np.random.default_rng(seed)
     labeller = rng.integers(len(annotators), size=len(pairs))
     labels = np.zeros(len(pairs), dtype=bool)
