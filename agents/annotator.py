@@ -8,6 +8,9 @@ import numpy as np
 from agents.bidding import BiddingStrategy
 from agents.judges import Judge
 
+HUMAN = "human"
+"""The ``kind`` of a human annotator; an AI judge seller's is its profile name."""
+
 
 class Annotator(mesa.Agent):
     """A mesa agent that sells labels at asks set by its bidding strategy.
@@ -28,6 +31,8 @@ class Annotator(mesa.Agent):
         named views (``agents.pair_view.Responses``) or bare attribute matrices.
     bidder : BiddingStrategy
         Turns the cost into an ask and learns from outcomes.
+    kind : str, default "human"
+        Who sells: ``"human"`` or an AI judge's profile name.
 
     Attributes
     ----------
@@ -44,6 +49,7 @@ class Annotator(mesa.Agent):
         skill: float,
         judge: Judge,
         bidder: BiddingStrategy,
+        kind: str = HUMAN,
     ) -> None:
         super().__init__(model)
         self.cost = float(cost)
@@ -51,6 +57,7 @@ class Annotator(mesa.Agent):
         self.skill = float(skill)
         self.judge = judge
         self.bidder = bidder
+        self.kind = kind
         self.history: list[dict[str, float]] = []
 
     def make_ask(self) -> float:

@@ -67,6 +67,7 @@ class RandomUtilityJudge(UtilityJudge):
         "reads_gold": False,
         "stochastic": True,
         "order_neutral": True,
+        "reads_features": False,
     }
 
     def __init__(self, weights, scale: float, *, bias=None) -> None:

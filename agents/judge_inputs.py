@@ -134,12 +134,15 @@ class JudgeTraits:
         The population's settings (``judge_noise``, ``lexicographic_threshold``, ...).
     bias : FeatureBias or None
         The annotator's bias, if it carries one.
+    profile : str
+        The published profile a calibrated judge reproduces (``agents.judge_profiles``).
     """
 
     weights: np.ndarray
     skill: float
     population: PopulationSpec
     bias: FeatureBias | None = None
+    profile: str = "humans"
 
     @property
     def noise(self) -> float:

@@ -39,6 +39,7 @@ from agents.attribute_judges import (
     ThurstoneJudge,
     UtilityJudge,
 )
+from agents.calibrated_judge import CalibratedJudge
 from agents.judge_inputs import (
     FeatureBias,
     JudgeTraits,
@@ -54,6 +55,7 @@ __all__ = [
     "JUDGE_KINDS",
     "AdversarialJudge",
     "BradleyTerryJudge",
+    "CalibratedJudge",
     "FeatureBias",
     "Judge",
     "JudgeTraits",
@@ -85,6 +87,8 @@ JUDGE_KINDS: dict[str, str] = {
     "False: two generators give the same labels on pairs without ties",
     "order_neutral": "swapping left and right flips the label: exactly where not stochastic, "
     "in probability otherwise",
+    "reads_features": "reads the pairs' features and response ids even without a bias: refuses "
+    "pairs without them (ValueError); False: labels bare attribute scores",
 }
 """Every kind a judge declares, with its meaning (checked by tests/agents/test_plugins.py)."""
 
@@ -109,6 +113,7 @@ class SpammerJudge:
         "reads_gold": False,
         "stochastic": True,
         "order_neutral": True,
+        "reads_features": False,
     }
 
     def __init__(self, *, bias: FeatureBias | None = None) -> None:
@@ -183,6 +188,7 @@ for _plugin in (
     SpammerJudge,
     AdversarialJudge,
     OneCoinJudge,
+    CalibratedJudge,
 ):
     JUDGES.register(_plugin)
 del _plugin

@@ -8,7 +8,6 @@ passed in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import mesa
@@ -24,12 +23,14 @@ from pydantic import (
 )
 from scipy.special import ndtr
 
+from agents.ai_sellers import ai_judge_shares, build_ai_sellers, human_count
 from agents.annotator import Annotator
 from agents.bidding import BIDDERS, DEFAULT_MULTIPLIERS, FixedMarkup, LearningBidder
 from agents.distributions import frozen_distribution
 from agents.judges import JUDGES, FeatureBias, JudgeTraits, draw_annotator_weights
 from agents.pair_view import PairLayout
 from agents.setting_errors import one_line
+from agents.shares import assign_in_shares, check_shares
 
 JUDGE_TYPES = JUDGES.live_names()
 """Registered judge names (``agents.judges.JUDGES``), in registration order."""
@@ -138,6 +139,19 @@ class PopulationSpec(BaseModel):
         description="adds strength * (f_left - f_right) of the z-scored feature to what a judge "
         "compares; negative: prefers the smaller feature",
     )
+    ai_judges: dict[str, float] = Field(
+        default_factory=dict,
+        description="shares (>= 0, sum <= 1) of the n_annotators sellers that are copies of an "
+        "LLM judge, by profile (agents/data/judge_profiles.csv, e.g. {gpt4 = 0.25}); the rest "
+        "are human annotators as judge_mix says",
+    )
+    ai_price_rate: float = Field(
+        1 / 3,
+        gt=0,
+        description="market money per US dollar of a profile's price: the default puts the "
+        "table's human price ($0.30 a label) at the default median human cost (0.1)",
+    )
+    ai_capacity: int = Field(200, ge=1, description="labels one AI judge seller sells a round")
 
     def __init__(self, **fields) -> None:
         """Validate ``fields``; the first bad one raises a one-line ``ValueError``."""
@@ -159,12 +173,17 @@ class PopulationSpec(BaseModel):
     @field_validator("judge_mix")
     @classmethod
     def _judges(cls, mix: dict[str, float]) -> dict[str, float]:
-        return _shares(mix, JUDGE_TYPES)
+        return check_shares(mix, JUDGE_TYPES)
 
     @field_validator("bidding_mix")
     @classmethod
     def _bidders(cls, mix: dict[str, float]) -> dict[str, float]:
-        return _shares(mix, BIDDING_TYPES)
+        return check_shares(mix, BIDDING_TYPES)
+
+    @field_validator("ai_judges")
+    @classmethod
+    def _ai_judges(cls, shares: dict[str, float]) -> dict[str, float]:
+        return ai_judge_shares(shares)
 
     @model_validator(mode="after")
     def _consistent(self) -> PopulationSpec:
@@ -202,11 +221,17 @@ class PopulationSpec(BaseModel):
         """
         used = [kind for kind, share in self.judge_mix.items() if share > 0]
         if layout is None:
-            reading_gold = [kind for kind in used if kind in JUDGES.names(reads_gold=True)]
-            if reading_gold:
+            for kind, what in (("reads_gold", "gold"), ("reads_features", "features and ids")):
+                reading = [name for name in used if name in JUDGES.names(**{kind: True})]
+                if reading:
+                    raise ValueError(
+                        f"judge_mix: {', '.join(reading)} judges read the pairs' {what}; build "
+                        "the population with layout=PairLayout(...)"
+                    )
+            if any(share > 0 for share in self.ai_judges.values()):
                 raise ValueError(
-                    f"judge_mix: {', '.join(reading_gold)} judges read the pairs' gold; build "
-                    "the population with layout=PairLayout(...)"
+                    "ai_judges: AI judges read the pairs' features and ids; build the "
+                    "population with layout=PairLayout(...)"
                 )
             if self.biased:
                 raise ValueError(
@@ -215,6 +240,11 @@ class PopulationSpec(BaseModel):
                 )
             return
         needing = [kind for kind in used if kind in ATTRIBUTE_JUDGES]
+        if any(share > 0 for share in self.ai_judges.values()) and not layout.attributes:
+            raise ValueError(
+                "ai_judges: AI judges compare attribute scores, which this data lacks; use the "
+                "built-in corpus or a file with attribute scores, or set ai_judges = {}"
+            )
         if needing and not layout.attributes:
             allowed = sorted(kind for kind in JUDGE_TYPES if kind not in ATTRIBUTE_JUDGES)
             raise ValueError(
@@ -257,34 +287,6 @@ class PopulationSpec(BaseModel):
         except ValueError as exc:
             field_name, _, rest = str(exc).partition(":")
             raise ValueError(f"{_LEARNING_FIELDS[field_name]}:{rest}") from None
-
-
-def _shares(mix: dict[str, float], known) -> dict[str, float]:
-    """``mix`` if it names only ``known`` types with finite shares >= 0 summing to 1."""
-    unknown = sorted(set(mix) - set(known))
-    if unknown:
-        raise ValueError(f"unknown type(s) {unknown}; use {list(known)}")
-    shares = np.array([float(v) for v in mix.values()])
-    if np.any(~np.isfinite(shares)) or np.any(shares < 0):
-        raise ValueError("every share must be a finite number >= 0")
-    if not np.isclose(shares.sum(), 1.0, rtol=0, atol=1e-9):
-        raise ValueError(f"shares sum to {shares.sum()}; make them sum to 1")
-    return mix
-
-
-def assign_in_shares(mix: Mapping[str, float], n: int, rng: np.random.Generator) -> np.ndarray:
-    """Type names for ``n`` members: counts by largest remainder, then a random order.
-
-    Each type gets ``floor(n * share)`` members; the members left over go to the types with
-    the largest remainders (ties in the mapping's order), so every count is within one of
-    ``n * share`` and the counts sum to ``n``.
-    """
-    names = list(mix)
-    exact = np.array([float(mix[k]) for k in names]) * n
-    counts = np.floor(exact).astype(int)
-    leftover = n - int(counts.sum())
-    counts[np.argsort(-(exact - counts), kind="stable")[:leftover]] += 1
-    return rng.permutation(np.repeat(np.array(names, dtype=object), counts))
 
 
 def draw_costs_and_skills(
@@ -337,11 +339,12 @@ def build_population(
     rng: np.random.Generator | None = None,
     layout: PairLayout | None = None,
 ) -> list[Annotator]:
-    """Create ``spec.n_annotators`` annotators in ``model``.
+    """Create ``spec.n_annotators`` sellers in ``model``: the humans, then the AI judge
+    sellers (``spec.ai_judges``, ``agents.ai_sellers``).
 
-    Draws, in order, costs and skills (:func:`draw_costs_and_skills`), attribute weights,
-    judge types, bidding rules and, with a bias, who carries it (:func:`draw_biased`), all
-    from ``rng`` (default: ``model.rng``).
+    For the humans it draws, in order, costs and skills (:func:`draw_costs_and_skills`),
+    attribute weights, judge types, bidding rules and, with a bias, who carries it
+    (:func:`draw_biased`), all from ``rng`` (default: ``model.rng``); AI sellers draw nothing.
 
     ``layout`` names what the pairs the judges will read carry (``agents.pair_view``); None
     (the default) means bare attribute matrices, in the order of ``target_weights``, which
@@ -349,6 +352,16 @@ def build_population(
     """
     spec.check_layout(layout)
     rng = model.rng if rng is None else rng
+    people = build_humans(
+        model, spec.model_copy(update={"n_annotators": human_count(spec)}), target_weights, rng
+    )
+    return people + build_ai_sellers(model, spec, target_weights)
+
+
+def build_humans(
+    model: mesa.Model, spec: PopulationSpec, target_weights, rng: np.random.Generator
+) -> list[Annotator]:
+    """The ``spec.n_annotators`` human annotators (:func:`build_population`)."""
     costs, skills = draw_costs_and_skills(spec, rng)
     weights = draw_annotator_weights(
         target_weights, spec.weight_concentration, spec.n_annotators, rng

@@ -66,8 +66,15 @@ def test_the_population_types_are_the_registered_names_in_their_order():
         "spammer",
         "adversarial",
         "one_coin",
+        "calibrated",
     )
-    assert ATTRIBUTE_JUDGES == ("bradley_terry", "thurstone", "lexicographic", "adversarial")
+    assert ATTRIBUTE_JUDGES == (
+        "bradley_terry",
+        "thurstone",
+        "lexicographic",
+        "adversarial",
+        "calibrated",
+    )
     assert BIDDING_TYPES == ("truthful", "markup", "equilibrium", "learning")
 
 
@@ -158,6 +165,32 @@ def test_a_judge_that_reads_gold_follows_it_and_needs_gold(name):
         PopulationSpec(judge_mix={name: 1.0}).check_layout(None)
 
 
+def without_features(left, right):
+    return (
+        replace(left, features={}, ids=None),
+        replace(right, features={}, ids=None),
+    )
+
+
+@pytest.mark.parametrize("name", judges_declaring(reads_features=False))
+def test_a_judge_that_does_not_read_features_labels_the_same_without_them(name):
+    left, right = pairs(WITH_SCORES)
+    np.testing.assert_array_equal(
+        labels(judge(name), *without_features(left, right)), labels(judge(name), left, right)
+    )
+
+
+@pytest.mark.parametrize("name", judges_declaring(reads_features=True))
+def test_a_judge_that_reads_features_needs_them(name):
+    left, right = pairs(WITH_SCORES)
+    changed = replace(left, features={key: -value for key, value in left.features.items()})
+    assert np.any(labels(judge(name), changed, right) != labels(judge(name), left, right))
+    with pytest.raises(ValueError):
+        labels(judge(name), *without_features(left, right))
+    with pytest.raises(ValueError, match="judge_mix"):
+        PopulationSpec(judge_mix={name: 1.0}).check_layout(None)
+
+
 @pytest.mark.parametrize("name", judges_declaring())
 def test_a_strong_bias_pulls_every_judge_to_the_larger_feature(name):
     left, right = pairs(WITH_SCORES)
@@ -244,6 +277,7 @@ class AlwaysLeft:
         "reads_gold": False,
         "stochastic": False,
         "order_neutral": False,
+        "reads_features": False,
     }
 
     @classmethod

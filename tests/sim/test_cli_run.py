@@ -298,3 +298,20 @@ def test_an_old_config_naming_mode_exits_2_naming_the_field_and_the_fix(tmp_path
     assert_one_line_error(result)
     assert "error: reward_model.mode: removed; " in result.stderr
     assert "trainable_layers = 0" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("ai_judges", "words"),
+    [
+        ({"gpt5": 0.1}, "unknown profile(s) ['gpt5']"),
+        ({"gpt4": -0.25}, "the share of 'gpt4' must be a finite number >= 0"),
+        ({"gpt4": 0.75, "claude": 0.5}, "shares sum to 1.25; make them sum to at most 1"),
+    ],
+)
+def test_bad_ai_judges_exit_2_naming_the_field_and_write_nothing(tmp_path, ai_judges, words):
+    data = {**TINY, "population": {**TINY["population"], "ai_judges": ai_judges}}
+    out = tmp_path / "out"
+    result = invoke("run", write(tmp_path / "bad.toml", data), "--out", out)
+    assert_one_line_error(result)
+    assert f"population.ai_judges: {words}" in result.stderr
+    assert not out.exists()
