@@ -124,34 +124,61 @@ def accuracy_findings(
         ]
     accuracy = to_best[to_best["outcome"] == "reward_accuracy"]
     kinds = _verdicts(accuracy, resolution)
-    unclear, same, unresolved, behind = (
-        accuracy[kinds == kind]
+    by_kind = {
+        kind: accuracy[kinds == kind]
         for kind in (NOT_DISTINGUISHABLE, IDENTICAL, BELOW_RESOLUTION, EFFECT)
-    )
-    tied = [
-        f"{_names(rows)} {_is(rows)} {what}"
-        for rows, what in (
-            (
-                unclear["mechanism"].tolist(),
-                f"not distinguishable from it, a difference {_undetected(unclear)}",
-            ),
-            (same["mechanism"].tolist(), "identical to it (every seed's difference exactly 0)"),
-            (unresolved["mechanism"].tolist(), "behind it by less than one evaluation resolves"),
-        )
-        if rows
-    ]
+    }
+    tied = _ties(by_kind)
     if tied:
         findings = [
             f"{where}, no row is shown to train the best reward model for the money: {best} "
             f"reaches the highest reward accuracy, {reached}, but {'; '.join(tied)}."
         ]
-    elif len(behind):
+    elif len(by_kind[EFFECT]):
         findings = [
             f"{where}, {best} trains the best reward model for the money: reward accuracy "
             f"{reached}, ahead of every other row."
         ]
     else:
         findings = [f"{where}, {best} reaches reward accuracy {reached}."]
+    return findings + _compared_with_best(best, by_kind, resolution)
+
+
+def _ties(by_kind: dict[str, pd.DataFrame]) -> list[str]:
+    """The rows not shown to be behind the best, one clause per verdict: not distinguishable
+    from it, identical to it, or behind it by less than one evaluation resolves (``by_kind``:
+    the paired differences to the best row of each verdict)."""
+    unclear = by_kind[NOT_DISTINGUISHABLE]
+    return [
+        f"{_names(rows)} {_is(rows)} {what}"
+        for rows, what in (
+            (
+                unclear["mechanism"].tolist(),
+                f"not distinguishable from it, a difference {_undetected(unclear)}",
+            ),
+            (
+                by_kind[IDENTICAL]["mechanism"].tolist(),
+                "identical to it (every seed's difference exactly 0)",
+            ),
+            (
+                by_kind[BELOW_RESOLUTION]["mechanism"].tolist(),
+                "behind it by less than one evaluation resolves",
+            ),
+        )
+        if rows
+    ]
+
+
+def _compared_with_best(
+    best: str, by_kind: dict[str, pd.DataFrame], resolution: float
+) -> list[str]:
+    """How each row that is not identical to ``best`` compares with it, in numbers: those
+    not distinguishable from it, those behind it by less than one evaluation resolves, and
+    those behind it (``by_kind``: the paired differences to ``best`` of each verdict)."""
+    unclear, unresolved, behind = (
+        by_kind[kind] for kind in (NOT_DISTINGUISHABLE, BELOW_RESOLUTION, EFFECT)
+    )
+    findings = []
     if len(unclear):
         parts = [
             f"{d['mechanism']} {_change(d)} (detectable from "

@@ -116,12 +116,7 @@ def survey_properties(
     :class:`~mechanisms.run_contract.ContractError` for the first market where it does;
     ``timeout`` is the limit on one call of ``run``, in seconds.
     """
-    for name, number in (("examples", examples), ("max_sellers", max_sellers)):
-        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-            raise ValueError(f"{name}: must be an int >= 1, got {number!r}")
-    scales = tuple(scales)
-    if not scales or not all(isinstance(s, int | float) and 0 < s < np.inf for s in scales):
-        raise ValueError(f"scales: give one or more finite numbers > 0, got {scales!r}")
+    scales = _checked_size(examples, max_sellers, scales)
     checked = dict.fromkeys(PROPERTY_NAMES, 0)
     claimed = dict.fromkeys(PROPERTY_NAMES, 0)
     violations: dict[str, list[Violation]] = {prop: [] for prop in PROPERTY_NAMES}
@@ -139,26 +134,51 @@ def survey_properties(
             claimed[prop] += declared(mech, prop, market)
             violations[prop].extend(found[prop])
     conditions = getattr(mech, "conditions", {})
-    findings = []
-    for prop in PROPERTY_NAMES:
-        in_claim = [v for v in violations[prop] if declared(mech, prop, v.market)]
-        pool = in_claim or violations[prop]
-        findings.append(
-            PropertyFinding(
-                property=prop,
-                declared=bool(mech.properties.get(prop, False)),
-                condition=conditions.get(prop),
-                checked=checked[prop],
-                claimed=claimed[prop],
-                violated=len({id(v.market) for v in violations[prop]}),
-                violated_claimed=len({id(v.market) for v in in_claim}),
-                smallest=min(pool, key=_size) if pool else None,
-            )
-        )
     return PropertySurvey(
         examples=examples,
         seed=seed,
         refused=len(refusals),
         first_refusal=refusals[0] if refusals else None,
-        findings=tuple(findings),
+        findings=tuple(
+            _finding(
+                mech, prop, conditions.get(prop), checked[prop], claimed[prop], violations[prop]
+            )
+            for prop in PROPERTY_NAMES
+        ),
+    )
+
+
+def _checked_size(examples: int, max_sellers: int, scales: tuple[float, ...]) -> tuple[float, ...]:
+    """``scales`` as a tuple, once ``examples`` and ``max_sellers`` are ints >= 1 and the
+    scales one or more finite numbers > 0."""
+    for name, number in (("examples", examples), ("max_sellers", max_sellers)):
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            raise ValueError(f"{name}: must be an int >= 1, got {number!r}")
+    scales = tuple(scales)
+    if not scales or not all(isinstance(s, int | float) and 0 < s < np.inf for s in scales):
+        raise ValueError(f"scales: give one or more finite numbers > 0, got {scales!r}")
+    return scales
+
+
+def _finding(
+    mech: Mechanism,
+    prop: str,
+    condition: str | None,
+    checked: int,
+    claimed: int,
+    violations: list[Violation],
+) -> PropertyFinding:
+    """The finding for ``prop`` from its counts and every counterexample found
+    (:class:`PropertyFinding`); ``condition`` is the one the mechanism declares for it."""
+    in_claim = [v for v in violations if declared(mech, prop, v.market)]
+    pool = in_claim or violations
+    return PropertyFinding(
+        property=prop,
+        declared=bool(mech.properties.get(prop, False)),
+        condition=condition,
+        checked=checked,
+        claimed=claimed,
+        violated=len({id(v.market) for v in violations}),
+        violated_claimed=len({id(v.market) for v in in_claim}),
+        smallest=min(pool, key=_size) if pool else None,
     )

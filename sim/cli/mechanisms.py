@@ -12,7 +12,7 @@ from rich.table import Table
 
 from mechanisms import PROPERTY_NAMES, ContractError, available_mechanisms, get_mechanism
 from mechanisms.properties import Violation
-from mechanisms.property_survey import PropertyFinding, survey_properties
+from mechanisms.property_survey import PropertyFinding, PropertySurvey, survey_properties
 from mechanisms.run_contract import DEFAULT_TIMEOUT
 from mechanisms.search_space import MAX_SELLERS, MONEY_SCALES
 from sim.cli.errors import one_line, usage_error
@@ -151,29 +151,54 @@ def check(
     """
     if not all(0 < s < float("inf") for s in scale):
         raise usage_error(f"--scale: each scale must be a finite number > 0, got {scale}")
+    mechanism = _built(mech, param)
+    survey = _surveyed(
+        mech,
+        mechanism,
+        examples=examples,
+        seed=seed,
+        max_sellers=sellers,
+        scales=tuple(scale),
+        timeout=timeout or None,
+    )
+    scales = "/".join(f"{s:g}" for s in scale)
+    title = f"{mech}: {examples} markets of 1-{sellers} sellers, scale {scales}, seed {seed}"
+    _print_survey(title, mechanism, survey)
+    broken = [finding.property for finding in survey.findings if finding.broken]
+    if broken:
+        typer.echo(f"FAIL: {mech} violates its declared {', '.join(broken)}")
+        raise typer.Exit(1)
+    typer.echo(f"OK: no violation of a property {mech} declares")
+
+
+def _built(mech: str, param: list[str]):
+    """Mechanism ``mech`` built with its built-in parameters and the ``--param`` values
+    over them; one it cannot build is bad input."""
     params = {**BUILTIN_PARAMS.get(mech, {}), **_parse_params(param)}
     try:
-        mechanism = get_mechanism(mech, **params)
+        return get_mechanism(mech, **params)
     except ValueError as exc:
         raise usage_error(str(exc)) from None
+
+
+def _surveyed(mech: str, mechanism, examples: int, **options) -> PropertySurvey:
+    """:func:`~mechanisms.property_survey.survey_properties` of ``mechanism`` (named
+    ``mech``); a broken run contract, unusable declarations or a refusal of every market is
+    bad input."""
     try:
-        survey = survey_properties(
-            mechanism,
-            examples=examples,
-            seed=seed,
-            max_sellers=sellers,
-            scales=tuple(scale),
-            timeout=timeout or None,
-        )
+        survey = survey_properties(mechanism, examples=examples, **options)
     except ContractError as exc:
         raise usage_error(str(exc)) from None
     except Exception as exc:  # a mechanism with unusable declarations is bad input here
         raise usage_error(f"mechanism {mech!r}: {type(exc).__name__}: {exc}") from None
     if survey.refused == examples:
         raise usage_error(f"mechanism {mech!r} refused every market: {survey.first_refusal}")
+    return survey
 
-    scales = "/".join(f"{s:g}" for s in scale)
-    title = f"{mech}: {examples} markets of 1-{sellers} sellers, scale {scales}, seed {seed}"
+
+def _print_survey(title: str, mechanism, survey: PropertySurvey) -> None:
+    """The table of findings, one row per property, then the smallest counterexample of
+    each property found violated and how many markets the mechanism refused."""
     table = Table(title=title)
     for column in ("property", "declared", "markets checked", "violations found", "verdict"):
         table.add_column(column)
@@ -191,11 +216,6 @@ def check(
             typer.echo("\n".join(_counterexample_lines(finding.smallest)))
     if survey.refused:
         typer.echo(
-            f"note: the mechanism refused {survey.refused} of {examples} markets "
+            f"note: the mechanism refused {survey.refused} of {survey.examples} markets "
             f"(first: {survey.first_refusal})"
         )
-    broken = [finding.property for finding in survey.findings if finding.broken]
-    if broken:
-        typer.echo(f"FAIL: {mech} violates its declared {', '.join(broken)}")
-        raise typer.Exit(1)
-    typer.echo(f"OK: no violation of a property {mech} declares")

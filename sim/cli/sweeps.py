@@ -22,7 +22,7 @@ import pandas as pd
 import typer
 
 from sim.cli.errors import usage_error
-from sim.experiments.executors import EXECUTORS, run_sweep
+from sim.experiments.executors import EXECUTORS, SweepCounts, run_sweep
 from sim.experiments.result_store import (
     FAILURE_COLUMNS,
     PLAN_FILE,
@@ -75,11 +75,7 @@ def sweep_command(
             f"({sweep.n_points:,} axis points x {sweep.seeds:,} seeds)"
         )
         if scheduler is not None and scheduler.startswith("tcp://"):
-            typer.echo(
-                f"warning: --scheduler {scheduler} is neither encrypted nor authenticated: "
-                "whoever reaches it can run code on its workers; prefer tls:// (see README)",
-                err=True,
-            )
+            _warn_unencrypted(scheduler)
         counts = run_sweep(
             sweep,
             ResultStore(out),
@@ -92,6 +88,21 @@ def sweep_command(
         )
     except ValueError as exc:
         raise usage_error(exc) from None
+    _tell_counts(out, counts)
+
+
+def _warn_unencrypted(scheduler: str) -> None:
+    """Warn on stderr that a ``tcp://`` scheduler lets whoever reaches it run code."""
+    typer.echo(
+        f"warning: --scheduler {scheduler} is neither encrypted nor authenticated: "
+        "whoever reaches it can run code on its workers; prefer tls:// (see README)",
+        err=True,
+    )
+
+
+def _tell_counts(out: Path, counts: SweepCounts) -> None:
+    """Say how the sweep went: each invalid stored run that was run again, the runs done,
+    skipped and failed, and where failures are recorded (then exit 1)."""
     store = ResultStore(out)
     for key, problem in counts.invalid.items():
         typer.echo(

@@ -136,33 +136,11 @@ def _build_corpus(frame: pd.DataFrame, seed: int, test_fraction: float) -> Corpu
     random order, that keeps its recorded winner as ``chosen``."""
     order_rng, split_rng = np.random.default_rng(seed).spawn(2)
     n = len(frame)
-    has_scores = set(SCORE_FIELDS) <= set(frame.columns)
     prompts = np.concatenate([frame["prompt"].to_numpy(), frame["prompt"].to_numpy()])
     texts = np.concatenate([frame["chosen"].to_numpy(), frame["rejected"].to_numpy()])
     topics = np.concatenate([frame["topic"].to_numpy(), frame["topic"].to_numpy()])
-    if has_scores:
-        scores = np.vstack(
-            [
-                frame[[f"{side}_{a}" for a in ATTRIBUTES]].to_numpy(float)
-                for side in ("chosen", "rejected")
-            ]
-        )
-    else:
-        scores = np.full((2 * n, len(ATTRIBUTES)), np.nan)
-    # Interleave so that record k's chosen (2k) comes before its rejected (2k + 1).
-    order = np.arange(2 * n).reshape(2, n).T.ravel()
-    prompt_ids: dict[str, int] = {}
-    response_ids: dict[tuple[str, str], int] = {}
-    first_rows = []
-    ids = np.empty(2 * n, dtype=np.int64)
-    for k in order:
-        key = (prompts[k], texts[k])
-        if key not in response_ids:
-            prompt_ids.setdefault(prompts[k], len(prompt_ids))
-            response_ids[key] = len(first_rows)
-            first_rows.append(k)
-        ids[k] = response_ids[key]
-    first_rows = np.array(first_rows, dtype=np.int64)
+    scores = _side_scores(frame)
+    ids, first_rows, prompt_ids = _number_responses(prompts, texts)
     responses = pd.DataFrame(
         {
             "response_id": np.arange(first_rows.size),
@@ -191,3 +169,42 @@ def _build_corpus(frame: pd.DataFrame, seed: int, test_fraction: float) -> Corpu
         }
     )
     return Corpus(responses, pairs[[*COMPARISON_COLUMNS, "chosen", "split"]])
+
+
+def _side_scores(frame: pd.DataFrame) -> np.ndarray:
+    """Attribute scores of every record's chosen response, then of every rejected one, one
+    row each (NaN when the records carry no scores)."""
+    if set(SCORE_FIELDS) <= set(frame.columns):
+        return np.vstack(
+            [
+                frame[[f"{side}_{a}" for a in ATTRIBUTES]].to_numpy(float)
+                for side in ("chosen", "rejected")
+            ]
+        )
+    return np.full((2 * len(frame), len(ATTRIBUTES)), np.nan)
+
+
+def _number_responses(
+    prompts: np.ndarray, texts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """Number the distinct (prompt, text) responses and the prompts in order of first
+    appearance, record by record, chosen before rejected (``prompts`` and ``texts``: the
+    ``n`` chosen responses, then the ``n`` rejected ones).
+
+    Returns each response's id, the row where each id first appears, and each prompt's id.
+    """
+    n = len(prompts) // 2
+    # Interleave so that record k's chosen (2k) comes before its rejected (2k + 1).
+    order = np.arange(2 * n).reshape(2, n).T.ravel()
+    prompt_ids: dict[str, int] = {}
+    response_ids: dict[tuple[str, str], int] = {}
+    first_rows = []
+    ids = np.empty(2 * n, dtype=np.int64)
+    for k in order:
+        key = (prompts[k], texts[k])
+        if key not in response_ids:
+            prompt_ids.setdefault(prompts[k], len(prompt_ids))
+            response_ids[key] = len(first_rows)
+            first_rows.append(k)
+        ids[k] = response_ids[key]
+    return ids, np.array(first_rows, dtype=np.int64), prompt_ids

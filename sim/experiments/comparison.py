@@ -47,6 +47,21 @@ DEMO_FILE = Path(__file__).resolve().parents[2] / "examples" / "study.toml"
 SHOWN_OUTCOMES = ("reward_accuracy", "labels", "cumulative_spend", "label_accuracy")
 """Outcomes of the printed and reported summary table (summary.csv holds every one)."""
 SCENARIO_OUTCOMES = ("labels", "reward_accuracy", "spend_per_label")
+ROUND_FIGURES = (  # column, heading, y label, figure file
+    (
+        "reward_accuracy",
+        "Reward accuracy",
+        "reward accuracy on held-out gold pairs",
+        "accuracy_by_round",
+    ),
+    (
+        "label_accuracy",
+        "Purchased-label accuracy",
+        "share of purchased labels agreeing with gold",
+        "label_accuracy",
+    ),
+)
+"""The figures by round of the main runs at the base budget (means over seeds, 95% bands)."""
 
 
 def qa_dpo_twins(plan: RunPlan) -> dict[str, str]:
@@ -149,15 +164,7 @@ def comparison_content(plan: RunPlan, results: dict[str, pd.DataFrame]) -> dict:
     target = plan.options.target_accuracy or float(summary.loc[baseline, "reward_accuracy_mean"])
     points = stats.frontier(main_all)
     needed = stats.spend_needed(points, target, order)
-    twins = qa_dpo_twins(plan)
-    weighted = pd.concat(
-        [
-            stats.paired_differences(main, plain, [row], names=("reward_accuracy",))
-            for row, plain in twins.items()
-        ]
-        or [pd.DataFrame(columns=list(DIFFERENCE_COLUMNS))],
-        ignore_index=True,
-    )
+    weighted = _weighting_differences(plan, main)
     n_seeds = plan.options.seeds
     resolution = accuracy_resolution(plan, summary)
     claims = findings.accuracy_findings(summary, to_best, base_budget, n_seeds, resolution)
@@ -169,33 +176,15 @@ def comparison_content(plan: RunPlan, results: dict[str, pd.DataFrame]) -> dict:
         tables |= {"frontier": points, "spend_needed": needed.reset_index()}
     shading = None
     if plan.scenarios:
-        annotators = results["annotators"][results["annotators"]["budget"] == base_budget]
-        shaded = {row for scenario in plan.scenarios.values() for row in scenario.rows}
-        annotators = annotators[annotators["mechanism"].isin(shaded)]  # and their main runs
-        shading = stats.shading_by_round(annotators)
-        effects = pd.concat(
-            [
-                stats.scenario_differences(outcomes, name, MAIN_SCENARIO, SCENARIO_OUTCOMES).assign(
-                    scenario=name
-                )
-                for name in plan.scenarios
-            ],
-            ignore_index=True,
-        )
+        shading, effects = _scenario_tables(plan, results, outcomes)
         for name in plan.scenarios:
             claims += findings.shading_findings(
                 shading, effects[effects["scenario"] == name], name, MAIN_SCENARIO, resolution
             )
         tables |= {"shading": shading, "scenario_effects": effects}
-    printed = display_summary(summary, SHOWN_OUTCOMES)
-    accuracy = differences[differences["outcome"] == "reward_accuracy"].set_index("mechanism")
-    printed[f"reward acc. - {baseline}"] = [
-        _difference_cell(accuracy.loc[row]) if row in accuracy.index else "baseline"
-        for row in printed.index
-    ]
     return {
         "summary": summary,
-        "printed": printed,
+        "printed": _printed_summary(summary, differences, baseline),
         "findings": claims,
         "resolution": resolution,
         "points": points,
@@ -209,6 +198,56 @@ def comparison_content(plan: RunPlan, results: dict[str, pd.DataFrame]) -> dict:
     }
 
 
+def _weighting_differences(plan: RunPlan, main: pd.DataFrame) -> pd.DataFrame:
+    """Paired differences in reward accuracy of each QA-DPO row to its unweighted twin
+    (:func:`qa_dpo_twins`) in ``main``, the seed outcomes at the base budget; an empty
+    table when no row has a twin."""
+    return pd.concat(
+        [
+            stats.paired_differences(main, plain, [row], names=("reward_accuracy",))
+            for row, plain in qa_dpo_twins(plan).items()
+        ]
+        or [pd.DataFrame(columns=list(DIFFERENCE_COLUMNS))],
+        ignore_index=True,
+    )
+
+
+def _scenario_tables(
+    plan: RunPlan, results: dict[str, pd.DataFrame], outcomes: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The scenarios' tables at the base budget: how far sellers shade by round in each row
+    a scenario reruns (in both scenarios), and each scenario's paired effects against the
+    main scenario (its ``scenario`` column names the scenario)."""
+    annotators = results["annotators"][results["annotators"]["budget"] == plan.base.buyer.budget]
+    shaded = {row for scenario in plan.scenarios.values() for row in scenario.rows}
+    annotators = annotators[annotators["mechanism"].isin(shaded)]  # and their main runs
+    shading = stats.shading_by_round(annotators)
+    effects = pd.concat(
+        [
+            stats.scenario_differences(outcomes, name, MAIN_SCENARIO, SCENARIO_OUTCOMES).assign(
+                scenario=name
+            )
+            for name in plan.scenarios
+        ],
+        ignore_index=True,
+    )
+    return shading, effects
+
+
+def _printed_summary(
+    summary: pd.DataFrame, differences: pd.DataFrame, baseline: str
+) -> pd.DataFrame:
+    """The summary as printed (strings), with each row's paired difference in reward
+    accuracy to ``baseline`` as its last column."""
+    printed = display_summary(summary, SHOWN_OUTCOMES)
+    accuracy = differences[differences["outcome"] == "reward_accuracy"].set_index("mechanism")
+    printed[f"reward acc. - {baseline}"] = [
+        _difference_cell(accuracy.loc[row]) if row in accuracy.index else "baseline"
+        for row in printed.index
+    ]
+    return printed
+
+
 def _difference_cell(diff: pd.Series) -> str:
     text = with_interval(diff["difference"], diff["ci_low"], diff["ci_high"])
     return f"{text} *" if diff["excludes_zero"] else text
@@ -220,24 +259,14 @@ def _figure_section(heading: str, caption: str, path: Path) -> list[Block]:
 
 def report_blocks(plan: RunPlan, content: dict, figures: Path, wall: float) -> list[Block]:
     """The report's content, in order (rendered as Markdown and as HTML)."""
-    base = plan.base
-    budget = base.buyer.budget
+    budget = plan.base.buyer.budget
     rounds, annotators = content["rounds"], content["annotators"]
     main_rounds = rounds[(rounds["scenario"] == MAIN_SCENARIO) & (rounds["budget"] == budget)]
     main_annotators = annotators[
         (annotators["scenario"] == MAIN_SCENARIO) & (annotators["budget"] == budget)
     ]
-    preamble = (
-        f"{len(plan.rows)} rows on {plan.options.seeds} seeds (the same populations for every "
-        f"row), {base.population.n_annotators} annotators, total budget {budget:g} over "
-        f"{base.buyer.rounds} rounds (demand mode {base.buyer.demand_mode}), reward model "
-        f"{base.reward_model.backbone} (trainable layers {base.reward_model.trainable_layers}); "
-        f"{plan.n_markets} markets, wall time "
-        f"{wall:.0f} s. Intervals are 95% Student-t intervals over seeds; differences are "
-        "paired by seed (analysis.intervals)."
-    )
     blocks = [
-        Block("text", preamble),
+        Block("text", _preamble(plan, wall)),
         Block("heading", "Findings"),
         Block("list", items=tuple(content["findings"])),
         Block(
@@ -258,50 +287,11 @@ def report_blocks(plan: RunPlan, content: dict, figures: Path, wall: float) -> l
         ),
     ]
     if len(plan.budgets) > 1:
-        needed = content["needed"]
-        reach = pd.DataFrame(
-            {
-                f"spend to reach {content['target']:.3f}": [
-                    findings.spend_interval_text(r) for _, r in needed.iterrows()
-                ],
-                f"reward acc. at {budget:g}": content["printed"]["reward acc."],
-            },
-            index=needed.index,
-        )
-        blocks += [
-            *_figure_section(
-                "Cost-efficiency frontier",
-                "Final reward accuracy against total spend",
-                plot_frontier(content["points"], figures / "frontier.png"),
-            ),
-            Block("table", table=reach),
-            Block(
-                "text",
-                f"Budgets {', '.join(f'{b:g}' for b in plan.budgets)}, each over every seed. "
-                "The spend to reach the target is where the mean frontier first reaches it "
-                "(linear between budgets); the interval, where the upper and the lower edge of "
-                "its 95% band do. '<=' marks a crossing below the smallest budget run, '>' one "
-                "beyond the largest.",
-            ),
-        ]
+        blocks += _frontier_blocks(plan, content, figures)
     if content["shading"] is not None:
         shading = plot_shading(content["shading"], figures / "shading.png")
         blocks += _figure_section("Strategic sellers", "Mean ask / cost by round", shading)
-    by_round = (  # column, heading, y label, figure file
-        (
-            "reward_accuracy",
-            "Reward accuracy",
-            "reward accuracy on held-out gold pairs",
-            "accuracy_by_round",
-        ),
-        (
-            "label_accuracy",
-            "Purchased-label accuracy",
-            "share of purchased labels agreeing with gold",
-            "label_accuracy",
-        ),
-    )
-    for column, heading, ylabel, name in by_round:
+    for column, heading, ylabel, name in ROUND_FIGURES:
         title = f"{heading} by round"
         path = plot_by_round(main_rounds, column, ylabel, title, figures / f"{name}.png")
         blocks += _figure_section(heading, f"{title} (mean over seeds, 95% bands)", path)
@@ -317,3 +307,48 @@ def report_blocks(plan: RunPlan, content: dict, figures: Path, wall: float) -> l
         plot_surplus_and_overpayment(content["summary"], figures / "surplus_overpayment.png"),
     )
     return blocks
+
+
+def _preamble(plan: RunPlan, wall: float) -> str:
+    """What ran: rows, seeds, annotators, budget, rounds, reward model, markets, wall time."""
+    base = plan.base
+    return (
+        f"{len(plan.rows)} rows on {plan.options.seeds} seeds (the same populations for every "
+        f"row), {base.population.n_annotators} annotators, total budget {base.buyer.budget:g} "
+        f"over {base.buyer.rounds} rounds (demand mode {base.buyer.demand_mode}), reward model "
+        f"{base.reward_model.backbone} (trainable layers {base.reward_model.trainable_layers}); "
+        f"{plan.n_markets} markets, wall time "
+        f"{wall:.0f} s. Intervals are 95% Student-t intervals over seeds; differences are "
+        "paired by seed (analysis.intervals)."
+    )
+
+
+def _frontier_blocks(plan: RunPlan, content: dict, figures: Path) -> list[Block]:
+    """The cost-efficiency frontier: its figure, the table of the spend each row needs to
+    reach the target (with its reward accuracy at the base budget), and how to read it."""
+    needed = content["needed"]
+    reach = pd.DataFrame(
+        {
+            f"spend to reach {content['target']:.3f}": [
+                findings.spend_interval_text(r) for _, r in needed.iterrows()
+            ],
+            f"reward acc. at {plan.base.buyer.budget:g}": content["printed"]["reward acc."],
+        },
+        index=needed.index,
+    )
+    return [
+        *_figure_section(
+            "Cost-efficiency frontier",
+            "Final reward accuracy against total spend",
+            plot_frontier(content["points"], figures / "frontier.png"),
+        ),
+        Block("table", table=reach),
+        Block(
+            "text",
+            f"Budgets {', '.join(f'{b:g}' for b in plan.budgets)}, each over every seed. "
+            "The spend to reach the target is where the mean frontier first reaches it "
+            "(linear between budgets); the interval, where the upper and the lower edge of "
+            "its 95% band do. '<=' marks a crossing below the smallest budget run, '>' one "
+            "beyond the largest.",
+        ),
+    ]

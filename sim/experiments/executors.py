@@ -158,18 +158,7 @@ def run_sweep(
         (``ConfigError``) a ``reward_model.device`` the executor cannot run
         (:func:`sim.experiments.devices.check_devices`).
     """
-    if executor not in EXECUTORS:
-        raise ValueError(f"executor: {executor!r} is not one of {', '.join(EXECUTORS)}")
-    if workers < 1:
-        raise ValueError(f"workers: got {workers}; give at least 1")
-    if scheduler is not None and executor != "dask":
-        raise ValueError("scheduler: only used with `executor` dask; set it or drop `scheduler`")
-    if max_runs is not None and sweep.run_count > max_runs:
-        raise ValueError(
-            f"max_runs: the sweep plans {sweep.run_count:,} runs ({sweep.n_points:,} axis "
-            f"points x {sweep.seeds:,} seeds), above the limit of {max_runs:,}; shrink the "
-            f"grid, sample.n or seeds, or raise `max_runs` to {sweep.run_count}"
-        )
+    _check_arguments(sweep, executor, workers, scheduler, max_runs)
     specs = sweep.resolve()
     store.check_writable()
     finished, invalid = store.check_runs(spec.key for spec in specs)
@@ -182,21 +171,46 @@ def run_sweep(
         store.write_plan(_plan(sweep, specs, source))
         results = execute(pending)
         for result in tqdm(results, total=len(pending), desc="runs", disable=not progress):
-            spec = by_key[result.key]
-            if result.rounds is None:
-                store.write_failure(spec.key, _failure_record(spec, result))
-                counts.failed += 1
-                counts.failed_keys.append(spec.key)
-            else:
-                store.write_run(
-                    spec.key,
-                    result.rounds,
-                    spec.seed_index,
-                    spec.config.seed,
-                    spec.config.model_dump_json(),
-                )
-                counts.done += 1
+            _store_result(store, by_key[result.key], result, counts)
     return counts
+
+
+def _check_arguments(
+    sweep: SweepConfig, executor: str, workers: int, scheduler: str | None, max_runs: int | None
+) -> None:
+    """Refuse an unknown executor, no workers, a scheduler without Dask, or a sweep that
+    plans more than ``max_runs`` runs, before anything is built."""
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor: {executor!r} is not one of {', '.join(EXECUTORS)}")
+    if workers < 1:
+        raise ValueError(f"workers: got {workers}; give at least 1")
+    if scheduler is not None and executor != "dask":
+        raise ValueError("scheduler: only used with `executor` dask; set it or drop `scheduler`")
+    if max_runs is not None and sweep.run_count > max_runs:
+        raise ValueError(
+            f"max_runs: the sweep plans {sweep.run_count:,} runs ({sweep.n_points:,} axis "
+            f"points x {sweep.seeds:,} seeds), above the limit of {max_runs:,}; shrink the "
+            f"grid, sample.n or seeds, or raise `max_runs` to {sweep.run_count}"
+        )
+
+
+def _store_result(
+    store: ResultStore, spec: RunSpec, result: RunResult, counts: SweepCounts
+) -> None:
+    """Store the finished run of ``spec``, or its failure, and count it in ``counts``."""
+    if result.rounds is None:
+        store.write_failure(spec.key, _failure_record(spec, result))
+        counts.failed += 1
+        counts.failed_keys.append(spec.key)
+    else:
+        store.write_run(
+            spec.key,
+            result.rounds,
+            spec.seed_index,
+            spec.config.seed,
+            spec.config.model_dump_json(),
+        )
+        counts.done += 1
 
 
 def _plan(sweep: SweepConfig, specs: list[RunSpec], source: str | None) -> dict:

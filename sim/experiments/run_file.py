@@ -178,20 +178,9 @@ def load_run_file(path: str | Path, fast: bool = False) -> RunPlan:
     """
     folder = Path(path).parent
     data = read_toml(path)
-    quick = data.pop("fast", {})
-    if not isinstance(quick, dict):
-        raise ConfigError(_FAST_TABLES)
-    quick = dict(quick)
-    quick_options = {k: quick.pop(k) for k in RunOptions.model_fields if k in quick}
-    if any(not isinstance(v, dict) for v in quick.values()):
-        raise ConfigError(_FAST_TABLES)
+    quick_options, quick = _fast_table(data.pop("fast", {}))
     if fast:
-        data.update(quick_options)
-        for section, fields in quick.items():
-            current = data.get(section, {})
-            if not isinstance(current, dict):
-                raise ConfigError(f"fast.{section}: {section} is not a section of the config")
-            data[section] = {**current, **fields}
+        _apply_fast(data, quick_options, quick)
     try:
         options = RunOptions.model_validate(
             {k: data.pop(k) for k in RunOptions.model_fields if k in data}
@@ -208,8 +197,44 @@ def load_run_file(path: str | Path, fast: bool = False) -> RunPlan:
         rows = {base.mechanism.name: {"mechanism": {"params": base.mechanism.params}}}
     else:
         rows = _section_tables("compare", compare, folder)
+    plan = RunPlan(base, rows, options, _scenarios(scenario_tables, rows, folder))
+    _check_plan(plan)
+    if (quick or quick_options) and not fast:  # what --fast runs is checked now, not later
+        try:
+            load_run_file(path, fast=True)
+        except ConfigError as exc:
+            raise ConfigError(f"fast: {exc}") from None
+    return plan
+
+
+def _fast_table(quick: Any) -> tuple[dict, dict[str, dict]]:
+    """The ``[fast]`` table's run options (``seeds``, ``budgets``, ...) and its section
+    overrides, each a table."""
+    if not isinstance(quick, dict):
+        raise ConfigError(_FAST_TABLES)
+    quick = dict(quick)
+    options = {k: quick.pop(k) for k in RunOptions.model_fields if k in quick}
+    if any(not isinstance(v, dict) for v in quick.values()):
+        raise ConfigError(_FAST_TABLES)
+    return options, quick
+
+
+def _apply_fast(data: dict, options: dict, sections: dict[str, dict]) -> None:
+    """Make ``data`` (the file's tables) what ``--fast`` runs: ``[fast]``'s run ``options``
+    replace the file's, its ``sections`` are merged into the file's sections."""
+    data.update(options)
+    for section, fields in sections.items():
+        current = data.get(section, {})
+        if not isinstance(current, dict):
+            raise ConfigError(f"fast.{section}: {section} is not a section of the config")
+        data[section] = {**current, **fields}
+
+
+def _scenarios(tables: Any, rows: dict[str, dict], folder: Path) -> dict[str, Scenario]:
+    """Read the ``[scenarios]`` tables: each one's rows (absent: every row of ``rows``) and
+    section overrides, with corpus paths resolved against ``folder``."""
     scenarios = {}
-    for name, table in _named_tables("scenarios", scenario_tables).items():
+    for name, table in _named_tables("scenarios", tables).items():
         if name == MAIN_SCENARIO:
             raise ConfigError(
                 f"scenarios.{name}: '{name}' names the file as written; pick another name"
@@ -228,27 +253,26 @@ def load_run_file(path: str | Path, fast: bool = False) -> RunPlan:
             )
         overrides = _section_tables(f"scenarios.{name}", {"": table}, folder)[""]
         scenarios[name] = Scenario(overrides, tuple(listed))
-    plan = RunPlan(base, rows, options, scenarios)
-    if plan.options.baseline is not None and plan.options.baseline not in rows:
+    return scenarios
+
+
+def _check_plan(plan: RunPlan) -> None:
+    """Refuse a plan whose baseline is not a row or that plans too many markets, then
+    validate every row and every scenario's rows (:func:`_checked`)."""
+    if plan.options.baseline is not None and plan.options.baseline not in plan.rows:
         raise ConfigError(
-            f"baseline: {plan.options.baseline!r} is not a row; use one of {list(rows)}"
+            f"baseline: {plan.options.baseline!r} is not a row; use one of {list(plan.rows)}"
         )
     if plan.n_markets > MAX_MARKETS:
         raise ConfigError(
             f"seeds: the file plans {plan.n_markets:,} markets, above {MAX_MARKETS:,}; lower "
             "seeds or list fewer budgets, rows or scenario rows"
         )
-    for name in rows:
+    for name in plan.rows:
         _checked(f"compare.{name}", plan, name, MAIN_SCENARIO, max(plan.budgets))
-    for name, scenario in scenarios.items():
+    for name, scenario in plan.scenarios.items():
         for row in scenario.rows:
             _checked(f"scenarios.{name}", plan, row, name, None)
-    if (quick or quick_options) and not fast:  # what --fast runs is checked now, not later
-        try:
-            load_run_file(path, fast=True)
-        except ConfigError as exc:
-            raise ConfigError(f"fast: {exc}") from None
-    return plan
 
 
 def _checked(where: str, plan: RunPlan, row: str, scenario: str, budget: float | None) -> None:
