@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.label_slots import regular_items
 from mechanisms import Market, Outcome
 from mechanisms.protocol import Mechanism
 
@@ -75,10 +76,8 @@ def clear_within_budget(
 def most_labels(capacity: int, items_left: int, labels_per_item: int, golden_rate: float) -> int:
     """The most labels a round can use: at most ``capacity``, and no more regular items than
     ``items_left`` after ``round(golden_rate * units)`` golden checks
-    (``agents.label_slots.deal_slots``)."""
+    (``agents.label_slots.regular_items``)."""
     units = int(capacity)
-    while units > 0 and (units - min(round(golden_rate * units), units)) // labels_per_item > (
-        items_left
-    ):
+    while units > 0 and regular_items(units, labels_per_item, golden_rate) > items_left:
         units -= 1
     return units

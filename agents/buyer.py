@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from agents.budget_clearing import clear_within_budget, most_labels, within_budget
-from agents.label_slots import LabelSlots, choose_items, deal_slots
+from agents.label_slots import LabelSlots, choose_items, deal_slots, regular_items
 from agents.training_votes import qa_dpo_weights, training_votes
 from mechanisms import Market, Outcome
 from mechanisms.budget_capped import BudgetCapped
@@ -158,6 +158,7 @@ class Buyer(mesa.Agent):
         asks: np.ndarray,
         capacities: np.ndarray,
         items_left: int,
+        ai_sellers: np.ndarray | None = None,
     ) -> tuple[Outcome, np.ndarray, int]:
         """Clear the round and book its spend: ``(outcome, values, demand)``.
 
@@ -166,24 +167,54 @@ class Buyer(mesa.Agent):
         scales the offered values so that no clearing exceeds the round's budget.
         ``"budget"`` buys as many labels as the round's budget buys under the mechanism
         (``agents.budget_clearing``), and the demand is what it bought.
+
+        With ``ai_spend_share = s`` the round is two markets, each cleared by the mechanism:
+        the AI judge sellers (``ai_sellers``, a mask over the sellers) get ``s`` of the
+        round's budget and of a fixed demand (rounded), the humans the rest; in budget mode
+        the humans may use the items the AI sellers' labels leave.
         """
         values = self.value_per_label(self.valued_quality())
-        budget = self.round_budget()
-        settings, rng = self.settings, self.model.rng
-        if settings.demand_mode == "budget":
-            most = most_labels(
-                int(capacities.sum()), items_left, settings.labels_per_item, settings.golden_rate
-            )
-            outcome = clear_within_budget(mechanism, asks, values, capacities, budget, most, rng)
-            demand = outcome.units
-        else:
-            if not mechanism.properties.get("budget_feasible", False):
-                mechanism = BudgetCapped(mechanism)
-            demand = settings.demand_per_round
-            market = Market(values, capacities, demand=demand, budget=budget)
-            outcome = mechanism.run(asks, market, rng)
+        budget, share = self.round_budget(), self.settings.ai_spend_share
+        if share is None:
+            outcome, demand = self._clear(mechanism, asks, values, capacities, budget, items_left)
+            self.record_round(outcome.spend)
+            return outcome, values, demand
+        if ai_sellers is None:
+            raise ValueError("ai_sellers: ai_spend_share splits the sellers; give the AI mask")
+        allocation, payments = np.zeros(len(asks), dtype=np.int64), np.zeros(len(asks))
+        demand = 0
+        fixed_ai = round(share * self.settings.demand_per_round)
+        for channel, part, fixed in (
+            (ai_sellers, share, fixed_ai),
+            (~ai_sellers, 1 - share, self.settings.demand_per_round - fixed_ai),
+        ):
+            sub = (mechanism, asks[channel], values[channel], capacities[channel])
+            outcome, bought = self._clear(*sub, part * budget, items_left, fixed)
+            allocation[channel], payments[channel] = outcome.allocation, outcome.payments
+            items_left -= regular_items(outcome.units, *self._item_rule)
+            demand += bought
+        outcome = Outcome(allocation, payments)
         self.record_round(outcome.spend)
         return outcome, values, demand
+
+    @property
+    def _item_rule(self) -> tuple[int, float]:
+        return self.settings.labels_per_item, self.settings.golden_rate
+
+    def _clear(
+        self, mechanism, asks, values, capacities, budget, items_left, demand=None
+    ) -> tuple[Outcome, int]:
+        """One clearing among ``asks``' sellers: ``(outcome, demand)`` (:meth:`procure`)."""
+        settings, rng = self.settings, self.model.rng
+        if settings.demand_mode == "budget":
+            most = most_labels(int(capacities.sum()), items_left, *self._item_rule)
+            outcome = clear_within_budget(mechanism, asks, values, capacities, budget, most, rng)
+            return outcome, outcome.units
+        if not mechanism.properties.get("budget_feasible", False):
+            mechanism = BudgetCapped(mechanism)
+        demand = settings.demand_per_round if demand is None else demand
+        market = Market(values, capacities, demand=demand, budget=budget)
+        return mechanism.run(asks, market, rng), demand
 
     def record_round(self, spend: float) -> None:
         """Book a finished round's total payments against the budget."""

@@ -29,6 +29,12 @@ class LabelSlots:
     golden_seller: np.ndarray
 
 
+def regular_items(units: int, labels_per_item: int, golden_rate: float) -> int:
+    """The most regular items ``units`` bought labels can fill: ``(units - golden) //
+    labels_per_item`` with ``golden = min(round(golden_rate * units), units)``."""
+    return (units - min(round(golden_rate * units), units)) // labels_per_item
+
+
 def deal_slots(
     allocation: np.ndarray,
     labels_per_item: int,

@@ -114,6 +114,7 @@ ANNOTATOR_ROUNDS = Schema(
         _PAYMENT,
         Column("utility", "float64", "payment - cost * units (quasi-linear)"),
         Column("quality_estimate", "float64", "the buyer's posterior mean of its quality"),
+        Column("kind", "str", "who sells: 'human' or an AI judge's profile name"),
     ),
 )
 """One row per annotator per round, sold or not (a market's ``annotators`` table)."""

@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
+from agents.ai_sellers import human_count
 from agents.distributions import frozen_distribution
 from agents.population import PopulationSpec
 from agents.setting_errors import QUOTED_NUMBER
@@ -114,6 +115,13 @@ class BuyerConfig(_Section):
     optimism: float = Field(0.9, gt=0.5, lt=1.0, description="posterior quantile of optimism")
     quality_prior: tuple[float, float] = Field(
         (3.0, 1.0), description="Beta(alpha, beta) prior on every annotator's accuracy"
+    )
+    ai_spend_share: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="share of each round's budget (and fixed demand) cleared among the AI "
+        "judge sellers, the rest among the humans, each by the mechanism; None: one market",
     )
 
     @field_validator("quality_prior")
@@ -326,11 +334,29 @@ class MarketConfig(_Section):
             self.population.check_layout(pair_layout(has_attributes))
         except ValueError as exc:
             raise ConfigError(f"population.{exc}") from None
+        self._check_channels()
         default = weight_vector(DEFAULT_TARGET_WEIGHTS)
         if not has_attributes and not (weight_vector(self.buyer.target_weights) == default).all():
             raise ConfigError(
                 f"buyer.target_weights: {self.corpus.path or 'the corpus'} has no attribute "
                 "scores, so gold is its recorded choice; remove target_weights"
+            )
+
+    def _check_channels(self) -> None:
+        """An AI spend share needs the sellers it splits the budget between."""
+        share = self.buyer.ai_spend_share
+        if share is None:
+            return
+        humans = human_count(self.population)
+        if share > 0 and humans == self.population.n_annotators:
+            raise ConfigError(
+                f"buyer.ai_spend_share: {share:g} of the spend goes to AI judge sellers, but "
+                "there are none; add population.ai_judges or remove ai_spend_share"
+            )
+        if share < 1 and humans == 0:
+            raise ConfigError(
+                f"buyer.ai_spend_share: {1 - share:g} of the spend goes to humans, but every "
+                "seller is an AI judge; set ai_spend_share = 1 or lower population.ai_judges"
             )
 
 

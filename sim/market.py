@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from agents.annotator import Annotator, label_by_annotators
+from agents.annotator import HUMAN, Annotator, label_by_annotators
 from agents.buyer import Buyer
 from agents.population import build_population
 from analysis.records import (
@@ -102,6 +102,7 @@ class MarketModel(mesa.Model):
                     "round": lambda a: a.model.round,
                     "cost": "cost",
                     "skill": "skill",
+                    "kind": "kind",
                     "ask": lambda a: a.history[-1]["ask"],
                     "units": lambda a: a.history[-1]["units"],
                     "payment": lambda a: a.history[-1]["payment"],
@@ -149,7 +150,11 @@ class MarketModel(mesa.Model):
         sellers = self._seller_table()
         asks = np.array(annotators.map("make_ask"))
         outcome, values, demand = self.buyer.procure(
-            self.mechanism, asks, sellers["capacity"].to_numpy(), int(self._unlabelled.sum())
+            self.mechanism,
+            asks,
+            sellers["capacity"].to_numpy(),
+            int(self._unlabelled.sum()),
+            (sellers["kind"] != HUMAN).to_numpy(),
         )
         slots = self.buyer.deal(outcome.allocation)
         items = self.buyer.choose_items(self._unlabelled, slots.n_items, self._margin)
@@ -182,13 +187,14 @@ class MarketModel(mesa.Model):
     # ------------------------------------------------------------------ pieces of a round
 
     def _seller_table(self) -> pd.DataFrame:
-        """``annotator, cost, skill, capacity`` of every seller, read from the agents."""
+        """``annotator, cost, skill, capacity, kind`` of every seller, read from the agents."""
         return pd.DataFrame(
             {
                 "annotator": self.annotators.get("unique_id"),
                 "cost": self.annotators.get("cost"),
                 "skill": self.annotators.get("skill"),
                 "capacity": self.annotators.get("capacity"),
+                "kind": self.annotators.get("kind"),
             }
         )
 
