@@ -64,6 +64,24 @@ def human_count(spec: PopulationSpec) -> int:
     return ai_seller_counts(spec)[HUMAN]
 
 
+def spend_split_problem(spec: PopulationSpec, share: float | None) -> str | None:
+    """Why the population cannot serve a buyer's ``ai_spend_share`` (None: it can)."""
+    if share is None:
+        return None
+    humans = human_count(spec)
+    if share > 0 and humans == spec.n_annotators:
+        return (
+            f"{share:g} of the spend goes to AI judge sellers, but there are none; add "
+            "population.ai_judges or remove ai_spend_share"
+        )
+    if share < 1 and humans == 0:
+        return (
+            f"{1 - share:g} of the spend goes to humans, but every seller is an AI judge; set "
+            "ai_spend_share = 1 or lower population.ai_judges"
+        )
+    return None
+
+
 def ai_price(spec: PopulationSpec, name: str) -> float:
     """Profile ``name``'s price of one label in market money."""
     return judge_profile(name).price_per_1000 / 1000 * spec.ai_price_rate

@@ -7,9 +7,7 @@ import numpy as np
 
 from agents.bidding import BiddingStrategy
 from agents.judges import Judge
-
-HUMAN = "human"
-"""The ``kind`` of a human annotator; an AI judge seller's is its profile name."""
+from analysis.records import HUMAN
 
 
 class Annotator(mesa.Agent):

@@ -102,6 +102,9 @@ TRANSACTIONS = Schema(
 """One row per seller that sold or was paid in a round (input of :mod:`analysis.metrics`)."""
 TRANSACTION_COLUMNS = TRANSACTIONS.names
 
+HUMAN = "human"
+"""The ``kind`` of a human seller; an AI judge seller's is its profile name."""
+
 ANNOTATOR_ROUNDS = Schema(
     "annotators",
     (

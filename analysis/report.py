@@ -73,7 +73,7 @@ def plot_frontier(points: pd.DataFrame, path: Path) -> Path:
     ax.set_ylabel("final reward accuracy on held-out gold pairs")
     ax.set_title("Cost-efficiency frontier (bands: 95% intervals over seeds)")
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_by_round(rounds: pd.DataFrame, column: str, ylabel: str, title: str, path: Path) -> Path:
@@ -91,7 +91,7 @@ def plot_by_round(rounds: pd.DataFrame, column: str, ylabel: str, title: str, pa
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_shading(shading: pd.DataFrame, path: Path) -> Path:
@@ -109,7 +109,7 @@ def plot_shading(shading: pd.DataFrame, path: Path) -> Path:
     ax.set_ylabel("mean ask / true cost")
     ax.set_title("How far sellers shade their asks")
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_spend_by_skill(bands: pd.DataFrame, path: Path) -> Path:
@@ -124,7 +124,7 @@ def plot_spend_by_skill(bands: pd.DataFrame, path: Path) -> Path:
     ax.set_title("Where the money went, by annotator skill quartile")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.tick_params(axis="x", rotation=30)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_surplus_and_overpayment(summary: pd.DataFrame, path: Path) -> Path:
@@ -141,10 +141,10 @@ def plot_surplus_and_overpayment(summary: pd.DataFrame, path: Path) -> Path:
         ax.set_title(title)
         ax.tick_params(axis="x", rotation=30)
     right.axhline(1.0, color="grey", lw=0.8, ls=":")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
-def _save(fig, path: Path) -> Path:
+def save_figure(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import functools
 import os
-import typing
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
@@ -28,13 +25,13 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
-from agents.ai_sellers import human_count
+from agents.ai_sellers import spend_split_problem
 from agents.distributions import frozen_distribution
 from agents.population import PopulationSpec
-from agents.setting_errors import QUOTED_NUMBER
 from mechanisms.registry import UnknownMechanismError, get_mechanism
 from sim.config_fields import validation_message
 from sim.config_files import ConfigError, read_toml, resolve_corpus_path
+from sim.config_section import Section
 from sim.corpus import (
     ATTRIBUTES,
     DEFAULT_TARGET_WEIGHTS,
@@ -46,26 +43,10 @@ from sim.corpus_source import file_sha256, load_corpus
 from sim.judge_view import pair_layout
 from sim.reward import RewardSettings, SettingError
 from sim.reward.settings import MAX_SEED, checked
+from sim.rlaif_seller import RlaifConfig
 
 
-class _Section(BaseModel):
-    """A config table: unknown fields, ``inf``, ``nan`` and quoted numbers are refused."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_quoted_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        """``budget = "0"`` is a string in TOML; pydantic would read it as 0."""
-        annotation = cls.model_fields[info.field_name].annotation
-        kinds = {annotation, *typing.get_args(annotation)}
-        text = str in kinds or any(typing.get_origin(kind) is Literal for kind in kinds)
-        if isinstance(value, str) and {int, float} & kinds and not text:
-            raise ValueError(QUOTED_NUMBER)
-        return value
-
-
-class MechanismConfig(_Section):
+class MechanismConfig(Section):
     name: str = "vcg"
     params: dict[str, Any] = Field(default_factory=dict)
 
@@ -78,7 +59,7 @@ class MechanismConfig(_Section):
         return self
 
 
-class BuyerConfig(_Section):
+class BuyerConfig(Section):
     """The buyer's settings (``agents.buyer.Buyer`` reads them)."""
 
     budget: float = Field(48.0, ge=0, description="money for the whole run")
@@ -153,7 +134,7 @@ MARKET_SETS = ("seed", "progress")
 so they are not in ``[reward_model]``."""
 
 
-class _RewardModelConfig(_Section):
+class _RewardModelConfig(Section):
     """``[reward_model]``: the fields of ``RewardSettings`` but ``MARKET_SETS``, declared there,
     and how many held-out pairs measure the model (``RewardModelConfig`` is built from both).
 
@@ -208,7 +189,7 @@ RewardModelConfig = create_model(
 )
 
 
-class CorpusConfig(_Section):
+class CorpusConfig(Section):
     """The comparisons a run buys labels on (``[corpus]``).
 
     ``path`` absent (None): the built-in corpus (``sim.corpus.builtin_corpus(seed)``).
@@ -262,7 +243,7 @@ MOVED_FIELDS = {"corpus_seed": "corpus.seed"}
 """Fields that moved: old name -> new dotted name. A config may still use the old name."""
 
 
-class MarketConfig(_Section):
+class MarketConfig(Section):
     """A whole market run. Every section has defaults; TOML overrides any field.
 
     The top-level ``corpus_seed`` of earlier versions is read as ``corpus.seed``.
@@ -274,6 +255,7 @@ class MarketConfig(_Section):
     mechanism: MechanismConfig = Field(default_factory=MechanismConfig)
     buyer: BuyerConfig = Field(default_factory=BuyerConfig)
     reward_model: RewardModelConfig = Field(default_factory=RewardModelConfig)
+    rlaif: RlaifConfig = Field(default_factory=RlaifConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -344,20 +326,9 @@ class MarketConfig(_Section):
 
     def _check_channels(self) -> None:
         """An AI spend share needs the sellers it splits the budget between."""
-        share = self.buyer.ai_spend_share
-        if share is None:
-            return
-        humans = human_count(self.population)
-        if share > 0 and humans == self.population.n_annotators:
-            raise ConfigError(
-                f"buyer.ai_spend_share: {share:g} of the spend goes to AI judge sellers, but "
-                "there are none; add population.ai_judges or remove ai_spend_share"
-            )
-        if share < 1 and humans == 0:
-            raise ConfigError(
-                f"buyer.ai_spend_share: {1 - share:g} of the spend goes to humans, but every "
-                "seller is an AI judge; set ai_spend_share = 1 or lower population.ai_judges"
-            )
+        problem = spend_split_problem(self.population, self.buyer.ai_spend_share)
+        if problem:
+            raise ConfigError(f"buyer.ai_spend_share: {problem}")
 
 
 def _mechanism_params(params: dict[str, Any]) -> dict[str, Any]:

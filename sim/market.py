@@ -37,6 +37,7 @@ from sim.corpus import Corpus, gold_pairs, oriented_pairs, weight_vector
 from sim.judge_view import JudgeView
 from sim.label_log import LabelLog
 from sim.reward import RewardModel
+from sim.rlaif_seller import build_rlaif_sellers
 from sim.round_record import ROUND_REPORTERS, RoundRecord, transaction_table
 
 GOLD_POOL_SIZE = 200
@@ -64,6 +65,13 @@ class MarketModel(mesa.Model):
         Defaults to one built from ``config.reward_model`` with ``seed=config.seed``.
     progress : bool
         Show a progress bar over rounds (and the reward model's own for long fits).
+
+    Attributes
+    ----------
+    rlaif_model_ : RewardModel or None
+        The RLAIF sellers' reward model (``sim.rlaif_seller``); None without them.
+    rlaif_accuracy_ : float
+        Its accuracy on the evaluation pairs; NaN without RLAIF sellers.
     """
 
     def __init__(
@@ -84,11 +92,14 @@ class MarketModel(mesa.Model):
         annotators = build_population(
             self, config.population, self.target_weights, layout=self._view.layout
         )
-        self.buyer = Buyer(self, config.buyer, [a.unique_id for a in annotators])
         self._split_pairs()
         self.reward_model = reward_model or RewardModel(
             config.reward_model.to_settings(seed=config.seed, progress=progress)
         )
+        rlaif, self.rlaif_model_, self.rlaif_accuracy_ = build_rlaif_sellers(
+            self, config, self.corpus, self.regular_pool, self.eval_pairs
+        )
+        self.buyer = Buyer(self, config.buyer, [a.unique_id for a in annotators + rlaif])
         self.reward_accuracy_ = float("nan")
         self.last_round: RoundRecord | None = None
         self._log = LabelLog(self.corpus.prompt_ids(np.arange(self.corpus.n_responses)))

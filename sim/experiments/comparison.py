@@ -34,6 +34,7 @@ from analysis.report import (
     write_report,
 )
 from analysis.resolution import POWER, evaluation_resolution
+from analysis.seller_kinds import ai_share_points, has_ai_sellers, plot_ai_share, spend_by_kind
 from sim.experiments.output import manifest, staged_dir, write_json, write_tables
 from sim.experiments.plan_runs import run_comparison
 from sim.experiments.run_file import MAIN_SCENARIO, RunPlan, load_run_file, mechanism_config
@@ -174,6 +175,8 @@ def comparison_content(plan: RunPlan, results: dict[str, pd.DataFrame]) -> dict:
     tables = {"summary": summary, "differences": differences}
     if len(plan.budgets) > 1:
         tables |= {"frontier": points, "spend_needed": needed.reset_index()}
+    if has_ai_sellers(results["annotators"]):
+        tables |= _seller_kind_tables(results, main_all)
     shading = None
     if plan.scenarios:
         shading, effects = _scenario_tables(plan, results, outcomes)
@@ -210,6 +213,19 @@ def _weighting_differences(plan: RunPlan, main: pd.DataFrame) -> pd.DataFrame:
         or [pd.DataFrame(columns=list(DIFFERENCE_COLUMNS))],
         ignore_index=True,
     )
+
+
+def _seller_kind_tables(results: dict[str, pd.DataFrame], main_all: pd.DataFrame) -> dict:
+    """With AI judge sellers: spend, labels and label accuracy by seller kind, and each
+    row's share of spend on AI sellers beside its reward accuracy (main scenario)."""
+    annotators, labels = (
+        results[name][results[name]["scenario"] == MAIN_SCENARIO]
+        for name in ("annotators", "labels")
+    )
+    return {
+        "spend_by_kind": spend_by_kind(annotators, labels),
+        "ai_share": ai_share_points(annotators, main_all),
+    }
 
 
 def _scenario_tables(
@@ -295,6 +311,8 @@ def report_blocks(plan: RunPlan, content: dict, figures: Path, wall: float) -> l
         title = f"{heading} by round"
         path = plot_by_round(main_rounds, column, ylabel, title, figures / f"{name}.png")
         blocks += _figure_section(heading, f"{title} (mean over seeds, 95% bands)", path)
+    if "ai_share" in content["tables"]:
+        blocks += _seller_kind_blocks(content["tables"], figures)
     bands = spend_by_skill_band(main_annotators)
     blocks += _figure_section(
         "Spend by annotator skill quartile",
@@ -307,6 +325,26 @@ def report_blocks(plan: RunPlan, content: dict, figures: Path, wall: float) -> l
         plot_surplus_and_overpayment(content["summary"], figures / "surplus_overpayment.png"),
     )
     return blocks
+
+
+def _seller_kind_blocks(tables: dict[str, pd.DataFrame], figures: Path) -> list[Block]:
+    """Reward accuracy against the share of spend on AI sellers, and the spend-by-kind table."""
+    by_kind = tables["spend_by_kind"].round({"spend": 3, "labels": 0, "label_accuracy": 3})
+    return [
+        *_figure_section(
+            "Human and AI labels",
+            "Final reward accuracy against the share of spend on AI judge sellers (95% "
+            "intervals over seeds on both axes)",
+            plot_ai_share(tables["ai_share"], figures / "ai_share.png"),
+        ),
+        Block("table", table=by_kind.set_index(["mechanism", "budget", "kind"])),
+        Block(
+            "text",
+            "Spend and labels a market (means over seeds) and the share of those labels that "
+            "agree with gold, by seller kind (human, or an AI judge's profile); "
+            "spend_by_kind.csv and ai_share.csv hold the tables.",
+        ),
+    ]
 
 
 def _preamble(plan: RunPlan, wall: float) -> str:

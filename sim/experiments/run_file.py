@@ -39,9 +39,10 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 
-from sim.config import MarketConfig, _Section
+from sim.config import MarketConfig
 from sim.config_fields import validation_message
 from sim.config_files import ConfigError, read_toml, resolve_corpus_path
+from sim.config_section import Section
 from sim.experiments.seeding import spawned_seeds
 
 MAIN_SCENARIO = "main"
@@ -52,7 +53,7 @@ MAX_MARKETS = 10_000
 _FAST_TABLES = "fast: expected section tables such as reward_model = {trainable_layers = 0}"
 
 
-class RunOptions(_Section):
+class RunOptions(Section):
     """A run file's top-level keys besides the ``MarketConfig`` (module docstring)."""
 
     seeds: int = Field(1, ge=1, le=1000, description="populations every row runs on")

@@ -9,11 +9,13 @@ a condition that is not needed should not be declared.
 
 import functools
 
+import numpy as np
 import pytest
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
-from mechanisms import available_mechanisms, get_mechanism
+from agents.judge_profiles import HUMANS, judge_profiles
+from mechanisms import Market, available_mechanisms, get_mechanism
 from mechanisms.properties import (
     check_budget_feasible,
     check_dsic,
@@ -98,3 +100,41 @@ def test_conditional_claim_fails_outside_its_condition(name, prop):
         settings=settings(max_examples=1000, database=None, derandomize=True),
     )
     assert CHECKS[prop](mech, costs, market)
+
+
+HUMAN_PRICE = 0.30
+"""The AlpacaEval table's human price, US dollars a label (agents/data/judge_profiles.csv)."""
+
+
+@st.composite
+def beside_ai_sellers(draw, name, prop):
+    """A market of :func:`cases` with 1 to 3 copies of one AI judge seller added: the copies
+    share a cost, the profile's price relative to the table's human price times the market's
+    mean human cost (ties among them, and far below the humans), a value and a capacity (1 on
+    unit-capacity markets, else up to 3 times the largest human capacity)."""
+    market, costs = draw(cases(name, prop, side=0))
+    profiles = judge_profiles()
+    profile = profiles[draw(st.sampled_from(sorted(set(profiles) - {HUMANS})))]
+    copies = draw(st.integers(1, 3))
+    cost = float(costs.mean()) * profile.price_per_1000 / 1000 / HUMAN_PRICE
+    value = draw(st.floats(0, float(market.values.max()), allow_nan=False))
+    largest = int(market.capacities.max())
+    capacity = 1 if largest == 1 else draw(st.integers(1, 3 * largest))
+    mixed = Market(
+        values=np.concatenate([market.values, np.full(copies, value)]),
+        capacities=np.concatenate([market.capacities, np.full(copies, capacity)]),
+        demand=market.demand,
+        budget=market.budget,
+    )
+    return mixed, np.concatenate([costs, np.full(copies, cost)])
+
+
+@pytest.mark.parametrize(("name", "prop"), claims())
+@settings(max_examples=50)
+@given(data=st.data())
+def test_declared_property_holds_beside_ai_sellers(name, prop, data):
+    """Mixed populations: human sellers and copies of an AI judge seller (agents.ai_sellers)."""
+    mech = build(name)
+    market, costs = data.draw(beside_ai_sellers(name, prop))
+    violations = CHECKS[prop](mech, costs, market, seed=data.draw(st.integers(0, 2**16)))
+    assert violations == [], f"{name} declares {prop} with AI sellers but:\n{describe(violations)}"

@@ -217,6 +217,8 @@ def test_examples_run_at_a_small_size(example, tmp_path):
     data.setdefault("buyer", {}).update(rounds=2, demand_per_round=12, budget=6.0)
     # An example's own population size stays: its rows may depend on it (equilibrium_units).
     data.setdefault("population", {}).setdefault("n_annotators", 8)
+    if "ai_capacity" in data["population"]:  # AI sellers buy many labels at a tiny price
+        data["population"]["ai_capacity"] = 4
     small = {"trainable_layers": 0, "eval_pairs": 20, "epochs": 5}
     data["reward_model"] = {**data.get("reward_model", {}), **small}
     data.update(seeds=1, budgets=[])

@@ -1,0 +1,107 @@
+"""Who was paid and how good their labels were, by seller kind (human, or an AI judge's
+profile), and where each row of a comparison lands on the human-AI mix.
+
+Inputs are a comparison's ``annotators`` table (its ``kind`` column), its ``labels`` table
+and its seed outcomes (:func:`analysis.comparison_stats.seed_outcomes`), each with the
+identity columns ``scenario, mechanism, budget, seed_index``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from analysis.comparison_stats import RUN_IDENTITY
+from analysis.intervals import mean_interval
+from analysis.records import HUMAN
+from analysis.report import save_figure
+
+
+def has_ai_sellers(annotators: pd.DataFrame) -> bool:
+    """Whether any seller of the comparison is not human."""
+    return bool((annotators["kind"] != HUMAN).any())
+
+
+def spend_by_kind(annotators: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """Per row, budget and seller kind: spend and labels a market (means over seeds), and the
+    share of those labels that agree with gold (over every seed's labels).
+
+    Returns
+    -------
+    DataFrame with columns ``mechanism, budget, kind, spend, labels, label_accuracy``.
+    """
+    market = ["mechanism", "budget", "seed_index"]
+    paid = annotators.groupby([*market, "kind"], sort=False)[["payment", "units"]].sum()
+    by_kind = paid.groupby(["mechanism", "budget", "kind"], sort=False).mean()
+    kinds = annotators[[*RUN_IDENTITY, "round", "annotator", "kind"]]
+    sold = labels.merge(
+        kinds,
+        left_on=[*RUN_IDENTITY, "round", "worker"],
+        right_on=[*RUN_IDENTITY, "round", "annotator"],
+    )
+    accuracy = sold.groupby(["mechanism", "budget", "kind"], sort=False)["correct"].mean()
+    table = by_kind.join(accuracy, how="left").reset_index()
+    return table.rename(
+        columns={"payment": "spend", "units": "labels", "correct": "label_accuracy"}
+    )
+
+
+def ai_share_points(annotators: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Per row and budget: the share of spend that went to AI sellers and the final reward
+    accuracy, each a mean over seeds with its 95% interval.
+
+    Returns
+    -------
+    DataFrame with columns ``mechanism, budget, ai_share, ai_share_low, ai_share_high,
+    reward_accuracy, ci_low, ci_high``.
+    """
+    market = ["mechanism", "budget", "seed_index"]
+    ai_paid = annotators["payment"].where(annotators["kind"] != HUMAN, 0.0)
+    spend = (
+        annotators.assign(ai_paid=ai_paid).groupby(market, sort=False)[["ai_paid", "payment"]].sum()
+    )
+    share = (spend["ai_paid"] / spend["payment"].replace(0, np.nan)).rename("ai_share")
+    joined = outcomes.set_index(market)[["reward_accuracy"]].join(share).reset_index()
+    records = []
+    for (row, budget), group in joined.groupby(["mechanism", "budget"], sort=False):
+        share_mean, share_low, share_high, _ = mean_interval(group["ai_share"])
+        accuracy, low, high, _ = mean_interval(group["reward_accuracy"])
+        records.append((row, budget, share_mean, share_low, share_high, accuracy, low, high))
+    columns = ["mechanism", "budget", "ai_share", "ai_share_low", "ai_share_high"]
+    return pd.DataFrame(records, columns=[*columns, "reward_accuracy", "ci_low", "ci_high"])
+
+
+def plot_ai_share(points: pd.DataFrame, path: Path) -> Path:
+    """Final reward accuracy against the share of spend on AI sellers: one panel per budget,
+    a point per row with its 95% intervals on both axes."""
+    budgets = sorted(points["budget"].unique())
+    fig, axes = plt.subplots(
+        1, len(budgets), figsize=(4.2 * len(budgets), 4.2), sharey=True, squeeze=False
+    )
+    for ax, budget in zip(axes[0], budgets, strict=True):
+        panel = points[points["budget"] == budget]
+        for _, point in panel.iterrows():
+            ax.errorbar(
+                point["ai_share"],
+                point["reward_accuracy"],
+                xerr=[
+                    [point["ai_share"] - point["ai_share_low"]],
+                    [point["ai_share_high"] - point["ai_share"]],
+                ],
+                yerr=[
+                    [point["reward_accuracy"] - point["ci_low"]],
+                    [point["ci_high"] - point["reward_accuracy"]],
+                ],
+                marker="o",
+                capsize=3,
+                label=point["mechanism"],
+            )
+        ax.set_title(f"budget {budget:g}")
+        ax.set_xlabel("share of spend on AI judge sellers")
+        ax.set_xlim(-0.05, 1.05)
+    axes[0][0].set_ylabel("final reward accuracy on held-out gold pairs")
+    axes[0][-1].legend(fontsize=7)
+    return save_figure(fig, path)
