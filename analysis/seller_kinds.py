@@ -26,16 +26,22 @@ def has_ai_sellers(annotators: pd.DataFrame) -> bool:
 
 
 def spend_by_kind(annotators: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
-    """Per row, budget and seller kind: spend and labels a market (means over seeds), and the
-    share of those labels that agree with gold (over every seed's labels).
+    """Per row, budget and seller kind: spend and labels a market (means over seeds), the
+    share of those labels that agree with gold (over every seed's labels), and the quality
+    the buyer believes at the end (its posterior mean after the last round, averaged over the
+    kind's sellers and the seeds): beside the label accuracy, whether the buyer learned what
+    a kind's labels are worth.
 
     Returns
     -------
-    DataFrame with columns ``mechanism, budget, kind, spend, labels, label_accuracy``.
+    DataFrame with columns ``mechanism, budget, kind, spend, labels, label_accuracy,
+    quality_estimate``.
     """
     market = ["mechanism", "budget", "seed_index"]
     paid = annotators.groupby([*market, "kind"], sort=False)[["payment", "units"]].sum()
     by_kind = paid.groupby(["mechanism", "budget", "kind"], sort=False).mean()
+    last = annotators[annotators["round"] == annotators.groupby(market)["round"].transform("max")]
+    believed = last.groupby(["mechanism", "budget", "kind"], sort=False)["quality_estimate"]
     kinds = annotators[[*RUN_IDENTITY, "round", "annotator", "kind"]]
     sold = labels.merge(
         kinds,
@@ -43,7 +49,7 @@ def spend_by_kind(annotators: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFram
         right_on=[*RUN_IDENTITY, "round", "annotator"],
     )
     accuracy = sold.groupby(["mechanism", "budget", "kind"], sort=False)["correct"].mean()
-    table = by_kind.join(accuracy, how="left").reset_index()
+    table = by_kind.join(accuracy, how="left").join(believed.mean()).reset_index()
     return table.rename(
         columns={"payment": "spend", "units": "labels", "correct": "label_accuracy"}
     )

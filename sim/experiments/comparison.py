@@ -329,7 +329,9 @@ def report_blocks(plan: RunPlan, content: dict, figures: Path, wall: float) -> l
 
 def _seller_kind_blocks(tables: dict[str, pd.DataFrame], figures: Path) -> list[Block]:
     """Reward accuracy against the share of spend on AI sellers, and the spend-by-kind table."""
-    by_kind = tables["spend_by_kind"].round({"spend": 3, "labels": 0, "label_accuracy": 3})
+    by_kind = tables["spend_by_kind"].round(
+        {"spend": 3, "labels": 0, "label_accuracy": 3, "quality_estimate": 3}
+    )
     return [
         *_figure_section(
             "Human and AI labels",
@@ -340,8 +342,9 @@ def _seller_kind_blocks(tables: dict[str, pd.DataFrame], figures: Path) -> list[
         Block("table", table=by_kind.set_index(["mechanism", "budget", "kind"])),
         Block(
             "text",
-            "Spend and labels a market (means over seeds) and the share of those labels that "
-            "agree with gold, by seller kind (human, or an AI judge's profile); "
+            "Spend and labels a market (means over seeds), the share of those labels that "
+            "agree with gold, and the quality the buyer believes after the last round (its "
+            "posterior mean), by seller kind (human, or an AI judge's profile); "
             "spend_by_kind.csv and ai_share.csv hold the tables.",
         ),
     ]

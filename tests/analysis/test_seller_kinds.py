@@ -13,13 +13,13 @@ IDENTITY = {"scenario": "main", "mechanism": "vcg", "budget": 4.0}
 def annotators() -> pd.DataFrame:
     """Two seeds, one round, a human (id 1) and a gpt4 seller (id 2)."""
     rows = [
-        (0, 1, "human", 3.0, 2),
-        (0, 2, "gpt4", 1.0, 10),
-        (1, 1, "human", 2.0, 1),
-        (1, 2, "gpt4", 2.0, 20),
+        (0, 1, "human", 3.0, 2, 0.8),
+        (0, 2, "gpt4", 1.0, 10, 0.7),
+        (1, 1, "human", 2.0, 1, 0.6),
+        (1, 2, "gpt4", 2.0, 20, 0.5),
     ]
-    frame = pd.DataFrame(rows, columns=["seed_index", "annotator", "kind", "payment", "units"])
-    return frame.assign(**IDENTITY, round=0)
+    columns = ["seed_index", "annotator", "kind", "payment", "units", "quality_estimate"]
+    return pd.DataFrame(rows, columns=columns).assign(**IDENTITY, round=0)
 
 
 def labels() -> pd.DataFrame:
@@ -35,6 +35,7 @@ def test_spend_labels_and_accuracy_by_kind():
     assert table.loc["gpt4", "labels"] == pytest.approx(15.0)  # (10 + 20) / 2
     assert table.loc["human", "label_accuracy"] == pytest.approx(1.0)
     assert table.loc["gpt4", "label_accuracy"] == pytest.approx(0.5)  # 2 right of 4
+    assert table.loc["gpt4", "quality_estimate"] == pytest.approx(0.6)  # (0.7 + 0.5) / 2
 
 
 def test_the_ai_share_of_spend_and_reward_accuracy_per_row():
