@@ -21,7 +21,7 @@ import numpy as np
 from agents.annotator import HUMAN, Annotator
 from agents.bidding import BIDDERS
 from agents.calibrated_judge import CalibratedJudge
-from agents.judge_inputs import JudgeTraits, weight_vector
+from agents.judge_inputs import JudgeTraits, skill_from_accuracy, weight_vector
 from agents.judge_profiles import HUMANS, judge_profile, judge_profiles
 from agents.shares import counts_in_shares
 
@@ -64,27 +64,39 @@ def human_count(spec: PopulationSpec) -> int:
     return ai_seller_counts(spec)[HUMAN]
 
 
-def spend_split_problem(spec: PopulationSpec, share: float | None) -> str | None:
-    """Why the population cannot serve a buyer's ``ai_spend_share`` (None: it can)."""
+def budget_split_problem(
+    spec: PopulationSpec, share: float | None, rlaif_sellers: int = 0
+) -> str | None:
+    """Why the sellers cannot serve a buyer's ``ai_budget_share`` (None: they can): the AI
+    channel holds the AI judge sellers and ``rlaif_sellers`` RLAIF sellers, the other the
+    humans."""
     if share is None:
         return None
     humans = human_count(spec)
-    if share > 0 and humans == spec.n_annotators:
+    ai_sellers = spec.n_annotators - humans + rlaif_sellers
+    if share > 0 and ai_sellers == 0:
         return (
-            f"{share:g} of the spend goes to AI judge sellers, but there are none; add "
-            "population.ai_judges or remove ai_spend_share"
+            f"{share:g} of the budget goes to AI sellers, but there are none; give "
+            "population.ai_judges shares of at least one seller, or rlaif.sellers, or remove "
+            "ai_budget_share"
         )
     if share < 1 and humans == 0:
         return (
-            f"{1 - share:g} of the spend goes to humans, but every seller is an AI judge; set "
-            "ai_spend_share = 1 or lower population.ai_judges"
+            f"{1 - share:g} of the budget goes to humans, but every seller is an AI seller; "
+            "set ai_budget_share = 1 or lower population.ai_judges"
         )
     return None
 
 
+def market_money(price_per_1000: float, spec: PopulationSpec) -> float:
+    """A price in US dollars per 1,000 labels as market money a label:
+    ``price_per_1000 / 1000 * ai_price_rate``."""
+    return price_per_1000 / 1000 * spec.ai_price_rate
+
+
 def ai_price(spec: PopulationSpec, name: str) -> float:
     """Profile ``name``'s price of one label in market money."""
-    return judge_profile(name).price_per_1000 / 1000 * spec.ai_price_rate
+    return market_money(judge_profile(name).price_per_1000, spec)
 
 
 def build_ai_sellers(model: mesa.Model, spec: PopulationSpec, target_weights) -> list[Annotator]:
@@ -95,7 +107,7 @@ def build_ai_sellers(model: mesa.Model, spec: PopulationSpec, target_weights) ->
     sellers = []
     for name in spec.ai_judges:
         profile = judge_profile(name)
-        skill = float(np.clip(2 * profile.gold_accuracy - 1, 0, 1))
+        skill = skill_from_accuracy(profile.gold_accuracy)
         traits = JudgeTraits(target / target.sum(), skill, spec, profile=name)
         sellers += [
             Annotator(

@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from agents.budget_clearing import clear_within_budget, most_labels, within_budget
-from agents.label_slots import LabelSlots, choose_items, deal_slots, regular_items
+from agents.label_slots import LabelSlots, choose_items, deal_slots
 from agents.training_votes import qa_dpo_weights, training_votes
 from mechanisms import Market, Outcome
 from mechanisms.budget_capped import BudgetCapped
@@ -168,19 +168,21 @@ class Buyer(mesa.Agent):
         ``"budget"`` buys as many labels as the round's budget buys under the mechanism
         (``agents.budget_clearing``), and the demand is what it bought.
 
-        With ``ai_spend_share = s`` the round is two markets, each cleared by the mechanism:
-        the AI judge sellers (``ai_sellers``, a mask over the sellers) get ``s`` of the
-        round's budget and of a fixed demand (rounded), the humans the rest; in budget mode
-        the humans may use the items the AI sellers' labels leave.
+        With ``ai_budget_share = s`` the round is two markets, each cleared by the mechanism:
+        the AI sellers (``ai_sellers``, a mask over the sellers: AI judges and RLAIF sellers)
+        get ``s`` of the round's budget and ``round(s * demand_per_round)`` of a fixed demand
+        (Python's rounding, half to even), the humans the rest; in budget mode the humans buy
+        at most what the items left hold beside the AI sellers' labels. Budget an AI channel
+        leaves unspent is not moved to the humans.
         """
         values = self.value_per_label(self.valued_quality())
-        budget, share = self.round_budget(), self.settings.ai_spend_share
+        budget, share = self.round_budget(), self.settings.ai_budget_share
         if share is None:
             outcome, demand = self._clear(mechanism, asks, values, capacities, budget, items_left)
             self.record_round(outcome.spend)
             return outcome, values, demand
         if ai_sellers is None:
-            raise ValueError("ai_sellers: ai_spend_share splits the sellers; give the AI mask")
+            raise ValueError("ai_sellers: ai_budget_share splits the sellers; give the AI mask")
         allocation, payments = np.zeros(len(asks), dtype=np.int64), np.zeros(len(asks))
         demand = 0
         fixed_ai = round(share * self.settings.demand_per_round)
@@ -189,10 +191,10 @@ class Buyer(mesa.Agent):
             (~ai_sellers, 1 - share, self.settings.demand_per_round - fixed_ai),
         ):
             sub = (mechanism, asks[channel], values[channel], capacities[channel])
-            outcome, bought = self._clear(*sub, part * budget, items_left, fixed)
+            bought = int(allocation.sum())
+            outcome, channel_demand = self._clear(*sub, part * budget, items_left, fixed, bought)
             allocation[channel], payments[channel] = outcome.allocation, outcome.payments
-            items_left -= regular_items(outcome.units, *self._item_rule)
-            demand += bought
+            demand += channel_demand
         outcome = Outcome(allocation, payments)
         self.record_round(outcome.spend)
         return outcome, values, demand
@@ -202,13 +204,16 @@ class Buyer(mesa.Agent):
         return self.settings.labels_per_item, self.settings.golden_rate
 
     def _clear(
-        self, mechanism, asks, values, capacities, budget, items_left, demand=None
+        self, mechanism, asks, values, capacities, budget, items_left, demand=None, bought=0
     ) -> tuple[Outcome, int]:
-        """One clearing among ``asks``' sellers: ``(outcome, demand)`` (:meth:`procure`)."""
+        """One clearing among ``asks``' sellers, beside ``bought`` labels already bought this
+        round: ``(outcome, demand)`` (:meth:`procure`)."""
         settings, rng = self.settings, self.model.rng
         if settings.demand_mode == "budget":
-            most = most_labels(int(capacities.sum()), items_left, *self._item_rule)
-            outcome = clear_within_budget(mechanism, asks, values, capacities, budget, most, rng)
+            most = most_labels(int(capacities.sum()) + bought, items_left, *self._item_rule)
+            outcome = clear_within_budget(
+                mechanism, asks, values, capacities, budget, most - bought, rng
+            )
             return outcome, outcome.units
         if not mechanism.properties.get("budget_feasible", False):
             mechanism = BudgetCapped(mechanism)

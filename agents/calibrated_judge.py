@@ -21,6 +21,7 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from agents.attribute_judges import attribute_scores
 from agents.judge_inputs import FeatureBias, JudgeTraits, non_negative, shifted, weight_vector
 from agents.judge_profiles import JudgeProfile, judge_profile
 from agents.pair_view import pair_sides
@@ -91,17 +92,13 @@ class CalibratedJudge:
     def left_probability(self, left, right) -> np.ndarray:
         """``P(left)`` of one label of each pair, shape ``(m,)``."""
         left, right = pair_sides(left, right)
-        if left.attributes.shape[1] != self.weights.size:
-            raise ValueError(
-                f"left: has {left.attributes.shape[1]} attributes but weights has "
-                f"{self.weights.size}; they must match"
-            )
-        score = self.sensitivity * ((left.attributes - right.attributes) @ self.weights)
+        attributes = attribute_scores(left, self.weights.size)
+        score = self.sensitivity * ((attributes - right.attributes) @ self.weights)
         score = score + self.lean.shift(left, right)
         if self.persistent_error > 0:
             if left.ids is None:
                 raise ValueError(
-                    "judge_mix: a calibrated judge with persistent errors reads the pairs' "
+                    "judge: a calibrated judge with persistent errors reads the pairs' "
                     "response ids; give sides with ids (agents.pair_view.Responses)"
                 )
             score = score + self.persistent_error * pair_error(self.error_seed, left.ids, right.ids)

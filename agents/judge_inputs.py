@@ -120,6 +120,12 @@ def accuracy_from_skill(skill):
     return float(accuracy) if accuracy.ndim == 0 else accuracy
 
 
+def skill_from_accuracy(accuracy: float) -> float:
+    """The skill whose one-coin accuracy is ``accuracy``: :func:`accuracy_from_skill`
+    inverted, ``2 * accuracy - 1``, clipped to [0, 1] (a judge worse than chance has skill 0)."""
+    return float(np.clip(2.0 * float(accuracy) - 1.0, 0.0, 1.0))
+
+
 @dataclass(frozen=True)
 class JudgeTraits:
     """What an annotator brings to its judge: a judge plugin's ``for_annotator`` reads it.

@@ -17,15 +17,18 @@ from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+
+from analysis.evaluator_measures import MEASURES
 
 PROFILES_FILE = Path(__file__).parent / "data" / "judge_profiles.csv"
 HUMANS = "humans"
 """The profile of the table's human annotators: independent errors, bias 0 by definition."""
-TABLE_MEASURES = ("human_agreement", "bias", "variance", "prefer_longer")
-"""The table's four measures, in the order of ``analysis.evaluator_measures.MEASURES``."""
-CALIBRATION = ("sensitivity", "lean", "persistent_error")
-"""The calibrated judge's parameters."""
+TABLE_MEASURES = MEASURES
+"""The table's four measures, the profiles file's names for them."""
+CALIBRATED = ("sensitivity", "lean", "persistent_error", "gold_accuracy")
+"""The columns the calibration writes: the judge's parameters and its accuracy on gold."""
 
 
 @dataclass(frozen=True)
@@ -74,9 +77,12 @@ def read_profiles(path: Path = PROFILES_FILE) -> dict[str, JudgeProfile]:
     if missing:
         raise ValueError(f"{path}: lacks the column(s) {missing}; give {list(COLUMNS)}")
     numbers = table[list(COLUMNS[1:])].apply(pd.to_numeric, errors="coerce")
-    if numbers.isna().any().any():
-        column = numbers.columns[numbers.isna().any()][0]
-        raise ValueError(f"{path}: column {column!r} has a cell that is not a number; fix it")
+    finite = np.isfinite(numbers.to_numpy(dtype=float))
+    if not finite.all():
+        column = numbers.columns[~finite.all(axis=0)][0]
+        raise ValueError(
+            f"{path}: column {column!r} has a cell that is not a finite number; fix it"
+        )
     if table["annotator"].duplicated().any():
         raise ValueError(f"{path}: an annotator appears twice; keep one row per annotator")
     return {

@@ -47,7 +47,7 @@ from agents.judge_inputs import (
     temperature_from_skill,
     weight_vector,
 )
-from agents.pair_view import pair_sides
+from agents.pair_view import Responses, pair_sides
 from agents.plugin_registry import Registry
 
 __all__ = [
@@ -72,10 +72,11 @@ __all__ = [
 
 
 class Judge(Protocol):
-    """Anything that labels a batch of pairs: ``prefer_left(left, right, rng) -> bool (m,)``."""
+    """Anything that labels a batch of pairs: ``prefer_left(left, right, rng) -> bool (m,)``
+    on the two sides' named views (or bare attribute matrices)."""
 
     def prefer_left(
-        self, left: np.ndarray, right: np.ndarray, rng: np.random.Generator
+        self, left: Responses | np.ndarray, right: Responses | np.ndarray, rng: np.random.Generator
     ) -> np.ndarray: ...
 
 

@@ -94,25 +94,32 @@ class Responses:
             raise unknown_feature(name, self.features) from None
 
 
-def as_responses(side) -> Responses:
-    """``side`` as :class:`Responses`: a 2-D array is read as attribute scores alone."""
+def as_responses(side, name: str = "left") -> Responses:
+    """``side`` as :class:`Responses`: a 2-D array is read as attribute scores alone; errors
+    name the side (``name``)."""
     if isinstance(side, Responses):
         return side
     attributes = np.asarray(side, dtype=float)
     if attributes.ndim != 2:
-        raise ValueError(f"left: expected shape (pairs, attributes), got {attributes.shape}")
+        raise ValueError(f"{name}: expected shape (pairs, attributes), got {attributes.shape}")
     return Responses(attributes)
 
 
 def pair_sides(left, right) -> tuple[Responses, Responses]:
-    """``left`` and ``right`` as two sides of the same pairs: same number of pairs, of
-    attributes and the same feature names."""
-    left, right = as_responses(left), as_responses(right)
+    """``left`` and ``right`` as two sides of the same pairs: same number of pairs and of
+    attributes, the same feature names, gold and ids on both sides or on neither."""
+    left, right = as_responses(left, "left"), as_responses(right, "right")
     if right.attributes.shape != left.attributes.shape:
         raise ValueError(
             f"right: shape {right.attributes.shape} differs from left {left.attributes.shape}; "
             "give one row per pair"
         )
-    if set(right.features) != set(left.features) or (left.gold is None) != (right.gold is None):
-        raise ValueError("right: carries other features or gold than left; give both sides alike")
+    if (
+        set(right.features) != set(left.features)
+        or (left.gold is None) != (right.gold is None)
+        or (left.ids is None) != (right.ids is None)
+    ):
+        raise ValueError(
+            "right: carries other features, gold or ids than left; give both sides alike"
+        )
     return left, right

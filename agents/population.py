@@ -107,7 +107,8 @@ class PopulationSpec(BaseModel):
         1,
         ge=1,
         description="labels a round 'equilibrium' bidders expect the buyer to buy; their "
-        "pay-as-bid ask is exact for unit-capacity sellers who all play it, else a benchmark",
+        "pay-as-bid ask is exact for unit-capacity human sellers who all play it, else (AI "
+        "sellers in the market, capacity above 1) a benchmark",
     )
     learning_multipliers: tuple[float, ...] = Field(
         DEFAULT_MULTIPLIERS,
@@ -198,9 +199,10 @@ class PopulationSpec(BaseModel):
         used = {kind for kind, share in self.bidding_mix.items() if share > 0}
         if "markup" in used:
             FixedMarkup(self.markup)
-        if "equilibrium" in used and self.equilibrium_units >= self.n_annotators:
+        humans = human_count(self)
+        if "equilibrium" in used and self.equilibrium_units >= humans:
             raise ValueError(
-                f"equilibrium_units: must be below n_annotators={self.n_annotators}, got "
+                f"equilibrium_units: must be below the {humans} human annotators, got "
                 f"{self.equilibrium_units}; when every seller wins no ask is an equilibrium"
             )
         if "learning" in used:
@@ -228,7 +230,7 @@ class PopulationSpec(BaseModel):
                         f"judge_mix: {', '.join(reading)} judges read the pairs' {what}; build "
                         "the population with layout=PairLayout(...)"
                     )
-            if any(share > 0 for share in self.ai_judges.values()):
+            if human_count(self) < self.n_annotators:
                 raise ValueError(
                     "ai_judges: AI judges read the pairs' features and ids; build the "
                     "population with layout=PairLayout(...)"
@@ -240,7 +242,7 @@ class PopulationSpec(BaseModel):
                 )
             return
         needing = [kind for kind in used if kind in ATTRIBUTE_JUDGES]
-        if any(share > 0 for share in self.ai_judges.values()) and not layout.attributes:
+        if human_count(self) < self.n_annotators and not layout.attributes:
             raise ValueError(
                 "ai_judges: AI judges compare attribute scores, which this data lacks; use the "
                 "built-in corpus or a file with attribute scores, or set ai_judges = {}"

@@ -17,7 +17,7 @@ import pandas as pd
 from analysis.comparison_stats import RUN_IDENTITY
 from analysis.intervals import mean_interval
 from analysis.records import HUMAN
-from analysis.report import save_figure
+from analysis.report import Block, save_figure
 
 
 def has_ai_sellers(annotators: pd.DataFrame) -> bool:
@@ -27,7 +27,9 @@ def has_ai_sellers(annotators: pd.DataFrame) -> bool:
 
 def spend_by_kind(annotators: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     """Per row, budget and seller kind: spend and labels a market (means over seeds), the
-    share of those labels that agree with gold (over every seed's labels), and the quality
+    share of its regular labels that agree with gold (over every seed's; golden checks, drawn
+    with replacement from a small pool, are left out, as in the rounds' label accuracy),
+    and the quality
     the buyer believes at the end (its posterior mean after the last round, averaged over the
     kind's sellers and the seeds): beside the label accuracy, whether the buyer learned what
     a kind's labels are worth.
@@ -43,7 +45,7 @@ def spend_by_kind(annotators: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFram
     last = annotators[annotators["round"] == annotators.groupby(market)["round"].transform("max")]
     believed = last.groupby(["mechanism", "budget", "kind"], sort=False)["quality_estimate"]
     kinds = annotators[[*RUN_IDENTITY, "round", "annotator", "kind"]]
-    sold = labels.merge(
+    sold = labels[~labels["golden"]].merge(
         kinds,
         left_on=[*RUN_IDENTITY, "round", "worker"],
         right_on=[*RUN_IDENTITY, "round", "annotator"],
@@ -111,3 +113,29 @@ def plot_ai_share(points: pd.DataFrame, path: Path) -> Path:
     axes[0][0].set_ylabel("final reward accuracy on held-out gold pairs")
     axes[0][-1].legend(fontsize=7)
     return save_figure(fig, path)
+
+
+def seller_kind_blocks(tables: dict[str, pd.DataFrame], figures: Path) -> list[Block]:
+    """The report's section on seller kinds: reward accuracy against the share of spend on AI
+    sellers (``tables["ai_share"]``) and the spend-by-kind table (``tables["spend_by_kind"]``)."""
+    by_kind = tables["spend_by_kind"].round(
+        {"spend": 3, "labels": 0, "label_accuracy": 3, "quality_estimate": 3}
+    )
+    figure = plot_ai_share(tables["ai_share"], figures / "ai_share.png")
+    return [
+        Block("heading", "Human and AI labels"),
+        Block(
+            "figure",
+            "Final reward accuracy against the share of spend on AI sellers (95% intervals "
+            "over seeds on both axes)",
+            path=figure,
+        ),
+        Block("table", table=by_kind.set_index(["mechanism", "budget", "kind"])),
+        Block(
+            "text",
+            "Spend and labels a market (means over seeds), the share of its regular labels "
+            "that agree with gold, and the quality the buyer believes after the last round "
+            "(its posterior mean), by seller kind (human, or an AI seller's profile or "
+            "rlaif); spend_by_kind.csv and ai_share.csv hold the tables.",
+        ),
+    ]

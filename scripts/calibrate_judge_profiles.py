@@ -14,7 +14,7 @@ from dataclasses import astuple
 import numpy as np
 import pandas as pd
 
-from agents.judge_profiles import COLUMNS, HUMANS, PROFILES_FILE, read_profiles
+from agents.judge_profiles import CALIBRATED, COLUMNS, HUMANS, PROFILES_FILE, read_profiles
 from sim.judge_calibration import calibrate_profiles, calibration_pairs, measure_profile
 
 
@@ -30,7 +30,7 @@ def main() -> None:
             f"counted {np.round(counted, 3)} gold accuracy {profile.gold_accuracy:.3f}"
         )
     table = pd.DataFrame([astuple(profile) for profile in profiles.values()], columns=COLUMNS)
-    for column in ("sensitivity", "lean", "persistent_error", "gold_accuracy"):
+    for column in CALIBRATED:
         table[column] = table[column].round(4)
     with PROFILES_FILE.open("w") as file:
         file.write("\n".join(header) + "\n")

@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
-from agents.ai_sellers import spend_split_problem
+from agents.ai_sellers import budget_split_problem
 from agents.distributions import frozen_distribution
 from agents.population import PopulationSpec
 from mechanisms.registry import UnknownMechanismError, get_mechanism
@@ -97,12 +97,13 @@ class BuyerConfig(Section):
     quality_prior: tuple[float, float] = Field(
         (3.0, 1.0), description="Beta(alpha, beta) prior on every annotator's accuracy"
     )
-    ai_spend_share: float | None = Field(
+    ai_budget_share: float | None = Field(
         None,
         ge=0.0,
         le=1.0,
         description="share of each round's budget (and fixed demand) cleared among the AI "
-        "judge sellers, the rest among the humans, each by the mechanism; None: one market",
+        "sellers (AI judges and RLAIF), the rest among the humans, each by the mechanism; "
+        "budget one side leaves unspent is not moved; None: one market",
     )
 
     @field_validator("quality_prior")
@@ -325,10 +326,11 @@ class MarketConfig(Section):
             )
 
     def _check_channels(self) -> None:
-        """An AI spend share needs the sellers it splits the budget between."""
-        problem = spend_split_problem(self.population, self.buyer.ai_spend_share)
+        """An AI budget share needs the sellers it splits the budget between."""
+        share, rlaif = self.buyer.ai_budget_share, self.rlaif.sellers
+        problem = budget_split_problem(self.population, share, rlaif)
         if problem:
-            raise ConfigError(f"buyer.ai_spend_share: {problem}")
+            raise ConfigError(f"buyer.ai_budget_share: {problem}")
 
 
 def _mechanism_params(params: dict[str, Any]) -> dict[str, Any]:

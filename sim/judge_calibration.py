@@ -79,7 +79,9 @@ def profile_judge(profile: JudgeProfile, pairs: CalibrationPairs) -> CalibratedJ
     return CalibratedJudge(pairs.weights, profile, profile.error_seed)
 
 
-def _with(profile: JudgeProfile, parameters) -> JudgeProfile:
+def _with_parameters(profile: JudgeProfile, parameters) -> JudgeProfile:
+    """``profile`` with ``(sensitivity, lean[, persistent_error])`` set (0 persistent error
+    when only two are given)."""
     sensitivity, lean, *persistent = (float(x) for x in parameters)
     return replace(
         profile,
@@ -105,7 +107,7 @@ def calibrate_profile(
         human_left = profile_judge(humans, pairs).left_probability(pairs.left, pairs.right)
 
     def residuals(parameters) -> np.ndarray:
-        left = profile_judge(_with(profile, parameters), pairs).left_probability(
+        left = profile_judge(_with_parameters(profile, parameters), pairs).left_probability(
             pairs.left, pairs.right
         )
         reference = left if is_humans else human_left
@@ -119,11 +121,11 @@ def calibrate_profile(
     ]
     nearest = min(fits, key=lambda fit: fit.cost).x
     bounds = list(zip(_BOUNDS[0][:width], _BOUNDS[1][:width], strict=True))
-    worst = minimize(
+    minimax = minimize(
         lambda x: np.max(np.abs(residuals(x))), nearest, method="Nelder-Mead", bounds=bounds
     )
-    calibrated = _with(
-        profile, worst.x if worst.fun < np.max(np.abs(residuals(nearest))) else nearest
+    calibrated = _with_parameters(
+        profile, minimax.x if minimax.fun < np.max(np.abs(residuals(nearest))) else nearest
     )
     left = profile_judge(calibrated, pairs).left_probability(pairs.left, pairs.right)
     accuracy = float(np.mean(np.where(pairs.gold_left, left, 1 - left)))

@@ -66,7 +66,9 @@ class JudgeView:
         """
         gold = np.asarray(gold_left, dtype=float).reshape(-1)
         left, right = np.asarray(left), np.asarray(right)
-        if not left.shape == right.shape == gold.shape:
+        if left.shape != right.shape:
+            raise ValueError(f"right: {right.shape[0]} ids, but left has {left.shape[0]}")
+        if gold.shape != left.shape:
             raise ValueError(
                 f"gold_left: expected one label per pair ({left.shape[0]}), got {gold.shape[0]}"
             )

@@ -22,8 +22,10 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from agents.ai_sellers import market_money
 from agents.annotator import Annotator
 from agents.bidding import BIDDERS
+from agents.judge_inputs import skill_from_accuracy
 from agents.model_judge import ModelJudge
 from sim.config_section import Section
 from sim.corpus import Corpus, oriented_pairs
@@ -73,8 +75,8 @@ def build_rlaif_sellers(
     def score(ids: np.ndarray) -> np.ndarray:
         return reward_model.score(corpus.prompts(ids), corpus.texts(ids))
 
-    price = settings.price_per_1000 / 1000 * config.population.ai_price_rate
-    skill = float(np.clip(2 * accuracy - 1, 0, 1))
+    price = market_money(settings.price_per_1000, config.population)
+    skill = skill_from_accuracy(accuracy)
     sellers = [
         Annotator(
             model,

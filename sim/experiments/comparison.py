@@ -34,7 +34,12 @@ from analysis.report import (
     write_report,
 )
 from analysis.resolution import POWER, evaluation_resolution
-from analysis.seller_kinds import ai_share_points, has_ai_sellers, plot_ai_share, spend_by_kind
+from analysis.seller_kinds import (
+    ai_share_points,
+    has_ai_sellers,
+    seller_kind_blocks,
+    spend_by_kind,
+)
 from sim.experiments.output import manifest, staged_dir, write_json, write_tables
 from sim.experiments.plan_runs import run_comparison
 from sim.experiments.run_file import MAIN_SCENARIO, RunPlan, load_run_file, mechanism_config
@@ -312,7 +317,7 @@ def report_blocks(plan: RunPlan, content: dict, figures: Path, wall: float) -> l
         path = plot_by_round(main_rounds, column, ylabel, title, figures / f"{name}.png")
         blocks += _figure_section(heading, f"{title} (mean over seeds, 95% bands)", path)
     if "ai_share" in content["tables"]:
-        blocks += _seller_kind_blocks(content["tables"], figures)
+        blocks += seller_kind_blocks(content["tables"], figures)
     bands = spend_by_skill_band(main_annotators)
     blocks += _figure_section(
         "Spend by annotator skill quartile",
@@ -327,41 +332,25 @@ def report_blocks(plan: RunPlan, content: dict, figures: Path, wall: float) -> l
     return blocks
 
 
-def _seller_kind_blocks(tables: dict[str, pd.DataFrame], figures: Path) -> list[Block]:
-    """Reward accuracy against the share of spend on AI sellers, and the spend-by-kind table."""
-    by_kind = tables["spend_by_kind"].round(
-        {"spend": 3, "labels": 0, "label_accuracy": 3, "quality_estimate": 3}
-    )
-    return [
-        *_figure_section(
-            "Human and AI labels",
-            "Final reward accuracy against the share of spend on AI judge sellers (95% "
-            "intervals over seeds on both axes)",
-            plot_ai_share(tables["ai_share"], figures / "ai_share.png"),
-        ),
-        Block("table", table=by_kind.set_index(["mechanism", "budget", "kind"])),
-        Block(
-            "text",
-            "Spend and labels a market (means over seeds), the share of those labels that "
-            "agree with gold, and the quality the buyer believes after the last round (its "
-            "posterior mean), by seller kind (human, or an AI judge's profile); "
-            "spend_by_kind.csv and ai_share.csv hold the tables.",
-        ),
-    ]
-
-
 def _preamble(plan: RunPlan, wall: float) -> str:
     """What ran: rows, seeds, annotators, budget, rounds, reward model, markets, wall time."""
     base = plan.base
     return (
         f"{len(plan.rows)} rows on {plan.options.seeds} seeds (the same populations for every "
-        f"row), {base.population.n_annotators} annotators, total budget {base.buyer.budget:g} "
+        f"row), {base.population.n_annotators} annotators{_rlaif_text(base)}, total budget "
+        f"{base.buyer.budget:g} "
         f"over {base.buyer.rounds} rounds (demand mode {base.buyer.demand_mode}), reward model "
         f"{base.reward_model.backbone} (trainable layers {base.reward_model.trainable_layers}); "
         f"{plan.n_markets} markets, wall time "
         f"{wall:.0f} s. Intervals are 95% Student-t intervals over seeds; differences are "
         "paired by seed (analysis.intervals)."
     )
+
+
+def _rlaif_text(config) -> str:
+    """`` and N RLAIF sellers`` when the config has them."""
+    sellers = config.rlaif.sellers
+    return f" and {sellers} RLAIF seller{'s' * (sellers != 1)}" if sellers else ""
 
 
 def _frontier_blocks(plan: RunPlan, content: dict, figures: Path) -> list[Block]:

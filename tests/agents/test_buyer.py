@@ -151,3 +151,48 @@ def test_a_budget_demand_round_under_vcg_buys_the_most_its_budget_allows():
     assert outcome.spend <= budget + 1e-12
     more = Market(values, capacities, demand=outcome.units + 1)
     assert mechanism.run(asks, more, np.random.default_rng(0)).spend > budget
+
+
+@pytest.mark.parametrize("items_left", [1, 5, 20, 21, 23, 40])
+@pytest.mark.parametrize("golden_rate", [0.0, 0.1, 0.3])
+def test_a_split_round_buys_no_more_labels_than_the_items_left_hold(items_left, golden_rate):
+    """Budget mode with ``ai_budget_share``: whatever each channel buys, the round's labels,
+    dealt together, fill at most ``items_left`` regular items (here both channels could buy
+    far more)."""
+    buyer = _buyer(
+        ids=tuple(range(1, 7)),
+        budget=1e6,
+        rounds=1,
+        demand_mode="budget",
+        golden_rate=golden_rate,
+        ai_budget_share=0.5,
+    )
+    asks = np.array([0.001, 0.001, 0.002, 0.1, 0.2, 0.3])
+    capacities = np.array([6, 7, 9, 5, 5, 5])
+    ai = np.array([True, True, True, False, False, False])
+    outcome, _, demand = buyer.procure(get_mechanism("vcg"), asks, capacities, items_left, ai)
+    units = outcome.units
+    golden = min(round(golden_rate * units), units)
+    assert demand == units
+    assert units - golden <= items_left
+    assert outcome.allocation[ai].sum() > 0
+    assert outcome.spend <= buyer.settings.budget
+
+
+def test_a_split_round_gives_each_channel_its_share_of_the_budget():
+    buyer = _buyer(
+        ids=(1, 2, 3, 4),
+        budget=2.0,
+        rounds=1,
+        demand_mode="budget",
+        golden_rate=0.0,
+        ai_budget_share=0.25,
+    )
+    asks = np.array([1 / 64, 1 / 64, 1 / 8, 1 / 8])  # exact in binary
+    capacities = np.array([100, 100, 100, 100])
+    ai = np.array([True, True, False, False])
+    outcome, _, _ = buyer.procure(get_mechanism("first_price"), asks, capacities, 10_000, ai)
+    assert outcome.allocation[ai].sum() == 32  # 0.5 at 1/64 a label
+    assert outcome.allocation[~ai].sum() == 12  # 1.5 at 1/8
+    assert outcome.payments[ai].sum() == pytest.approx(0.5)
+    assert outcome.payments[~ai].sum() == pytest.approx(1.5)

@@ -23,9 +23,18 @@ def annotators() -> pd.DataFrame:
 
 
 def labels() -> pd.DataFrame:
-    """Seed 0: the human right twice; gpt4 right once, wrong twice. Seed 1: gpt4 right."""
-    rows = [(0, 1, True), (0, 1, True), (0, 2, True), (0, 2, False), (0, 2, False), (1, 2, True)]
-    frame = pd.DataFrame(rows, columns=["seed_index", "worker", "correct"])
+    """Seed 0: the human right twice; gpt4 right once, wrong twice. Seed 1: gpt4 right, and
+    wrong on a golden check (left out of label accuracy)."""
+    rows = [
+        (0, 1, True, False),
+        (0, 1, True, False),
+        (0, 2, True, False),
+        (0, 2, False, False),
+        (0, 2, False, False),
+        (1, 2, True, False),
+        (1, 2, False, True),
+    ]
+    frame = pd.DataFrame(rows, columns=["seed_index", "worker", "correct", "golden"])
     return frame.assign(**IDENTITY, round=0)
 
 

@@ -102,10 +102,6 @@ def test_conditional_claim_fails_outside_its_condition(name, prop):
     assert CHECKS[prop](mech, costs, market)
 
 
-HUMAN_PRICE = 0.30
-"""The AlpacaEval table's human price, US dollars a label (agents/data/judge_profiles.csv)."""
-
-
 @st.composite
 def beside_ai_sellers(draw, name, prop):
     """A market of :func:`cases` with 1 to 3 copies of one AI judge seller added: the copies
@@ -116,7 +112,7 @@ def beside_ai_sellers(draw, name, prop):
     profiles = judge_profiles()
     profile = profiles[draw(st.sampled_from(sorted(set(profiles) - {HUMANS})))]
     copies = draw(st.integers(1, 3))
-    cost = float(costs.mean()) * profile.price_per_1000 / 1000 / HUMAN_PRICE
+    cost = float(costs.mean()) * profile.price_per_1000 / profiles[HUMANS].price_per_1000
     value = draw(st.floats(0, float(market.values.max()), allow_nan=False))
     largest = int(market.capacities.max())
     capacity = 1 if largest == 1 else draw(st.integers(1, 3 * largest))

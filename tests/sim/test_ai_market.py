@@ -1,5 +1,5 @@
 """AI judge sellers in the closed-loop market: the buyer's spend split between AI and human
-sellers as ``ai_spend_share`` says, every table naming the seller's kind, and one-line errors
+sellers as ``ai_budget_share`` says, every table naming the seller's kind, and one-line errors
 for a split the population cannot serve."""
 
 import numpy as np
@@ -26,7 +26,7 @@ def spend_by_kind(results) -> dict[tuple[int, bool], float]:
 @pytest.mark.parametrize("share", [0.0, 0.25, 1.0])
 def test_each_round_spends_the_ai_share_of_its_budget_on_ai_sellers_at_most(share):
     config = small_config(
-        population=MIXED, buyer={"demand_mode": "budget", "ai_spend_share": share}
+        population=MIXED, buyer={"demand_mode": "budget", "ai_budget_share": share}
     )
     results = run(config)
     per_round = config.buyer.budget / config.buyer.rounds
@@ -59,11 +59,18 @@ def test_without_a_share_one_market_clears_humans_and_ai_sellers_together():
 @pytest.mark.parametrize(
     ("population", "share", "words"),
     [
-        ({"n_annotators": 8}, 0.5, "buyer.ai_spend_share: 0.5 of the spend goes to AI"),
-        ({"n_annotators": 4, "ai_judges": {"gpt4": 1.0}}, 0.5, "goes to humans, but every"),
+        ({"n_annotators": 8}, 0.5, "buyer.ai_budget_share: 0.5 of the budget goes to AI"),
+        ({"n_annotators": 4, "ai_judges": {"gpt4": 1.0}}, 0.5, "goes to humans, but every seller"),
     ],
 )
 def test_a_share_the_population_cannot_serve_is_a_one_line_error(population, share, words):
     with pytest.raises(ConfigError, match=words) as error:
-        small_config(population=population, buyer={"ai_spend_share": share})
+        small_config(population=population, buyer={"ai_budget_share": share})
     assert "\n" not in str(error.value)
+
+
+def test_rlaif_sellers_alone_can_take_the_ai_share_of_the_budget():
+    config = small_config(
+        population={"n_annotators": 8}, rlaif={"sellers": 1}, buyer={"ai_budget_share": 0.5}
+    )
+    assert config.buyer.ai_budget_share == 0.5

@@ -7,8 +7,15 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from agents.judge_profiles import HUMANS, TABLE_MEASURES, judge_profiles, read_profiles
+from agents.judge_profiles import (
+    CALIBRATED,
+    HUMANS,
+    TABLE_MEASURES,
+    judge_profiles,
+    read_profiles,
+)
 from agents.judges import OneCoinJudge
+from analysis.evaluator_measures import counted_measures, expected_measures
 from sim.judge_calibration import (
     calibrate_profiles,
     calibration_pairs,
@@ -25,41 +32,64 @@ def pairs():
     return calibration_pairs()
 
 
-def sampling_error(measures: np.ndarray, n_pairs: int) -> np.ndarray:
-    """Binomial standard error of each counted share over ``n_pairs`` pairs (the labels of one
-    pair are not independent, so pairs, not labels, are the units: an upper bound)."""
-    return np.sqrt(measures * (1 - measures) / n_pairs)
+def counted_spread(measures: np.ndarray, pairs) -> np.ndarray:
+    """Binomial standard error of each counted share: over the pairs (the 4 labels of a pair
+    are not independent, so pairs are the units: an upper bound), over the pairs more than
+    30 characters apart for P(prefer longer)."""
+    counts = np.full(4, len(pairs.gold_left), dtype=float)
+    counts[3] = np.isfinite(pairs.left_longer).sum()
+    return np.sqrt(measures * (1 - measures) / counts)
 
 
-def off_table(profile, pairs, seed: int) -> np.ndarray:
-    """How far each counted measure lies beyond 2 points + 3 standard errors of the table."""
-    profiles = judge_profiles()
-    counted = measure_profile(profile, profiles[HUMANS], pairs, np.random.default_rng(seed))
-    allowed = TOLERANCE + 3 * sampling_error(counted, len(pairs.gold_left))
-    return np.abs(counted - np.array(profile.table_measures)) - allowed
+def expected(profile, pairs) -> np.ndarray:
+    """The four measures of the profile's judge in expectation, against the shipped humans."""
+    humans = judge_profiles()[HUMANS]
+    human_left = profile_judge(humans, pairs).left_probability(pairs.left, pairs.right)
+    left = profile_judge(profile, pairs).left_probability(pairs.left, pairs.right)
+    is_humans = profile.annotator == HUMANS
+    return expected_measures(left, human_left, pairs.left_longer, humans=is_humans)
 
 
 @pytest.mark.parametrize("name", sorted(judge_profiles()))
 def test_every_shipped_profile_reproduces_its_four_measures(name, pairs):
-    """Counted on 12,960 pairs x 4 labels: within 2 points of the table, plus 3 binomial
-    standard errors of the count (at most 3 * 0.44 = 1.3 points)."""
-    beyond = off_table(judge_profiles()[name], pairs, seed=1)
-    assert np.all(beyond <= 0), dict(zip(TABLE_MEASURES, np.round(beyond, 4), strict=True))
+    """In expectation (exact, given the profile's fixed per-pair errors) each measure lies
+    within 2 points of the table; counted on 12,960 pairs x 4 drawn labels, each lies within
+    3 binomial standard errors (at most 1.5 points) of its expectation."""
+    profile = judge_profiles()[name]
+    mean = expected(profile, pairs)
+    off = np.abs(mean - np.array(profile.table_measures))
+    assert np.all(off <= TOLERANCE), dict(zip(TABLE_MEASURES, np.round(off, 4), strict=True))
+    counted = measure_profile(profile, judge_profiles()[HUMANS], pairs, np.random.default_rng(1))
+    assert np.all(np.abs(counted - mean) <= 3 * counted_spread(mean, pairs)), (counted, mean)
 
 
 @pytest.mark.parametrize("plant", [{"persistent_error": 0.0}, {"lean": 0.0}, {"sensitivity": 0.0}])
 def test_a_planted_miscalibration_is_found(plant, pairs):
     gpt4 = replace(judge_profiles()["gpt4"], **plant)
-    assert np.any(off_table(gpt4, pairs, seed=2) > 0)
+    assert np.any(np.abs(expected(gpt4, pairs) - np.array(gpt4.table_measures)) > TOLERANCE)
+
+
+def test_counted_measures_follow_the_definitions_on_a_hand_worked_pair():
+    """Four labels of one pair: the evaluator says left 3 times, the humans left twice (a 2-2
+    tie, which goes right); the left response is the longer."""
+    evaluator = np.array([[True, True, True, False]])
+    humans = np.array([[True, True, False, False]])
+    agreement, bias, variance, longer = counted_measures(evaluator, humans, np.array([1.0]))
+    assert agreement == 0.25  # only the one right label agrees with the humans' mode, right
+    assert bias == 1.0  # the evaluator's mode is left
+    assert variance == 0.25  # the lone right label disagrees with the mode of the other three
+    assert longer == 1.0  # the first label picks the longer
+    human_measures = counted_measures(humans, humans, np.array([1.0]), humans=True)
+    # leave-one-out: each human against the mode of the other three (2 of 3 the other way)
+    np.testing.assert_allclose(human_measures, [0.0, 0.0, 1.0, 1.0])
 
 
 def test_the_shipped_calibration_is_what_the_calibration_writes():
     shipped = read_profiles()
     for name, profile in calibrate_profiles(shipped).items():
-        fields = ("sensitivity", "lean", "persistent_error", "gold_accuracy")
-        got = [getattr(profile, field) for field in fields]
-        expected = [getattr(shipped[name], field) for field in fields]
-        np.testing.assert_allclose(got, expected, atol=2e-3, err_msg=name)
+        got = [getattr(profile, field) for field in CALIBRATED]
+        written = [getattr(shipped[name], field) for field in CALIBRATED]
+        np.testing.assert_allclose(got, written, atol=2e-3, err_msg=name)
 
 
 def majority_accuracy(labels: np.ndarray, gold_left: np.ndarray) -> float:
