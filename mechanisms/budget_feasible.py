@@ -87,8 +87,9 @@ class BudgetFeasible:
                 "or use a mechanism that ignores budgets (e.g. vcg)"
             )
         budget = market.budget
-        valued = market.values > 0
-        values = market.values / market.values.max() if valued.any() else market.values
+        top = market.values.max()
+        values = market.values / top if top > 0 else market.values
+        valued = values > 0  # a value so small that normalising it underflows is no value
         with np.errstate(over="ignore"):  # an overflow to inf cannot pass (see Choices)
             ratio = np.divide(asks, values, out=np.full(asks.shape, np.inf), where=valued)
         queue = SupplyQueue(ratio, market.capacities, valued)
