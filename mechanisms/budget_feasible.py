@@ -87,7 +87,7 @@ class BudgetFeasible:
                 "or use a mechanism that ignores budgets (e.g. vcg)"
             )
         budget = market.budget
-        top = market.values.max()
+        top = market.values.max(initial=0.0)
         values = market.values / top if top > 0 else market.values
         valued = values > 0  # a value so small that normalising it underflows is no value
         with np.errstate(over="ignore"):  # an overflow to inf cannot pass (see Choices)

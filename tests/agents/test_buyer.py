@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from agents.buyer import Buyer
-from mechanisms import Market, get_mechanism
+from mechanisms import Market, available_mechanisms, get_mechanism
 from sim.config import BuyerConfig
 
 
@@ -196,3 +196,36 @@ def test_a_split_round_gives_each_channel_its_share_of_the_budget():
     assert outcome.allocation[~ai].sum() == 12  # 1.5 at 1/8
     assert outcome.payments[ai].sum() == pytest.approx(0.5)
     assert outcome.payments[~ai].sum() == pytest.approx(1.5)
+
+
+LIBRARY_PARAMS = {"posted_price": {"price": 0.5}, "myerson": {"distribution": stats.uniform(0, 1)}}
+
+
+@pytest.mark.parametrize("name", available_mechanisms())
+@pytest.mark.parametrize("demand_mode", ["budget", "fixed"])
+def test_a_split_round_with_an_empty_side_clears_the_other_alone(name, demand_mode):
+    """Share 0 with only humans, 1 with only AI sellers: one side has no seller at all."""
+    mechanism = get_mechanism(name, **LIBRARY_PARAMS.get(name, {}))
+    asks, capacities = np.array([0.1, 0.2]), np.array([3, 3])
+    for share, ai in ((0.0, np.array([False, False])), (1.0, np.array([True, True]))):
+        buyer = _buyer(
+            ids=(1, 2),
+            budget=10.0,
+            rounds=1,
+            demand_mode=demand_mode,
+            demand_per_round=3,
+            golden_rate=0.0,
+            ai_budget_share=share,
+        )
+        alone = _buyer(
+            ids=(1, 2),
+            budget=10.0,
+            rounds=1,
+            demand_mode=demand_mode,
+            demand_per_round=3,
+            golden_rate=0.0,
+        )
+        outcome, _, demand = buyer.procure(mechanism, asks, capacities, 100, ai)
+        expected, _, expected_demand = alone.procure(mechanism, asks, capacities, 100)
+        assert demand == expected_demand
+        assert outcome.units == expected.units
