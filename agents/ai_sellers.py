@@ -72,7 +72,7 @@ def budget_split_problem(
     humans."""
     if share is None:
         return None
-    humans = human_count(spec)
+    humans = spec.n_humans
     ai_sellers = spec.n_annotators - humans + rlaif_sellers
     if share > 0 and ai_sellers == 0:
         return (

@@ -199,15 +199,19 @@ class PopulationSpec(BaseModel):
         used = {kind for kind, share in self.bidding_mix.items() if share > 0}
         if "markup" in used:
             FixedMarkup(self.markup)
-        humans = human_count(self)
-        if "equilibrium" in used and self.equilibrium_units >= humans:
+        if "equilibrium" in used and self.equilibrium_units >= self.n_humans:
             raise ValueError(
-                f"equilibrium_units: must be below the {humans} human annotators, got "
+                f"equilibrium_units: must be below the {self.n_humans} human annotators, got "
                 f"{self.equilibrium_units}; when every seller wins no ask is an equilibrium"
             )
         if "learning" in used:
             self.learning_bidder()
         return self
+
+    @property
+    def n_humans(self) -> int:
+        """How many of the ``n_annotators`` sellers are human (the rest are AI judges)."""
+        return human_count(self)
 
     @property
     def biased(self) -> bool:
@@ -230,7 +234,7 @@ class PopulationSpec(BaseModel):
                         f"judge_mix: {', '.join(reading)} judges read the pairs' {what}; build "
                         "the population with layout=PairLayout(...)"
                     )
-            if human_count(self) < self.n_annotators:
+            if self.n_humans < self.n_annotators:
                 raise ValueError(
                     "ai_judges: AI judges read the pairs' features and ids; build the "
                     "population with layout=PairLayout(...)"
@@ -242,7 +246,7 @@ class PopulationSpec(BaseModel):
                 )
             return
         needing = [kind for kind in used if kind in ATTRIBUTE_JUDGES]
-        if human_count(self) < self.n_annotators and not layout.attributes:
+        if self.n_humans < self.n_annotators and not layout.attributes:
             raise ValueError(
                 "ai_judges: AI judges compare attribute scores, which this data lacks; use the "
                 "built-in corpus or a file with attribute scores, or set ai_judges = {}"
@@ -355,7 +359,7 @@ def build_population(
     spec.check_layout(layout)
     rng = model.rng if rng is None else rng
     people = build_humans(
-        model, spec.model_copy(update={"n_annotators": human_count(spec)}), target_weights, rng
+        model, spec.model_copy(update={"n_annotators": spec.n_humans}), target_weights, rng
     )
     return people + build_ai_sellers(model, spec, target_weights)
 

@@ -104,6 +104,7 @@ TRANSACTION_COLUMNS = TRANSACTIONS.names
 
 HUMAN = "human"
 """The ``kind`` of a human seller; an AI judge seller's is its profile name."""
+_KIND = Column("kind", "str", "who sells: 'human', an AI judge's profile name, or 'rlaif'")
 
 ANNOTATOR_ROUNDS = Schema(
     "annotators",
@@ -117,7 +118,7 @@ ANNOTATOR_ROUNDS = Schema(
         _PAYMENT,
         Column("utility", "float64", "payment - cost * units (quasi-linear)"),
         Column("quality_estimate", "float64", "the buyer's posterior mean of its quality"),
-        Column("kind", "str", "who sells: 'human' or an AI judge's profile name"),
+        _KIND,
     ),
 )
 """One row per annotator per round, sold or not (a market's ``annotators`` table)."""
@@ -170,6 +171,7 @@ _MECHANISM = Column("mechanism", "str", "the comparison's row (a mechanism's nam
 _CI_LOW = Column("ci_low", "float64", "lower end of the 95% interval")
 _CI_HIGH = Column("ci_high", "float64", "upper end of the 95% interval")
 _N_SEEDS = Column("n_seeds", "int64", "seeds behind the figure")
+_BUDGET = Column("budget", "float64", "the market's total budget")
 
 DIFFERENCES = Schema(
     "differences",
@@ -196,7 +198,7 @@ FRONTIER = Schema(
     "frontier",
     (
         _MECHANISM,
-        Column("budget", "float64", "the market's total budget"),
+        _BUDGET,
         Column("spend", "float64", "mean total spend over seeds"),
         Column("labels", "float64", "mean labels bought over seeds"),
         Column("reward_accuracy", "float64", "mean final reward accuracy over seeds"),
@@ -237,3 +239,32 @@ SHADING = Schema(
 )
 """How far sellers shade, per scenario, row and round (``shading.csv``)."""
 SHADING_COLUMNS = SHADING.names
+
+SPEND_BY_KIND = Schema(
+    "spend by kind",
+    (
+        _MECHANISM,
+        _BUDGET,
+        _KIND,
+        Column("spend", "float64", "total payments a market to the kind, mean over seeds"),
+        Column("labels", "float64", "labels a market from the kind, mean over seeds"),
+        Column("label_accuracy", "float64", "share of its regular labels that agree with gold"),
+        Column("quality_estimate", "float64", "buyer's posterior mean after the last round"),
+    ),
+)
+"""Per row, budget and seller kind (``spend_by_kind.csv``, ``analysis.seller_kinds``)."""
+
+AI_SHARE = Schema(
+    "ai share",
+    (
+        _MECHANISM,
+        _BUDGET,
+        Column("ai_share", "float64", "share of spend on AI sellers, mean over seeds"),
+        Column("ai_share_low", "float64", "lower end of its 95% interval"),
+        Column("ai_share_high", "float64", "upper end of its 95% interval"),
+        Column("reward_accuracy", "float64", "mean final reward accuracy over seeds"),
+        _CI_LOW,
+        _CI_HIGH,
+    ),
+)
+"""Per row and budget, where it lands on the human-AI mix (``ai_share.csv``)."""

@@ -16,7 +16,7 @@ import pandas as pd
 
 from analysis.comparison_stats import RUN_IDENTITY
 from analysis.intervals import mean_interval
-from analysis.records import HUMAN
+from analysis.records import AI_SHARE, HUMAN, SPEND_BY_KIND
 from analysis.report import Block, save_figure
 
 
@@ -25,61 +25,52 @@ def has_ai_sellers(annotators: pd.DataFrame) -> bool:
     return bool((annotators["kind"] != HUMAN).any())
 
 
-def spend_by_kind(annotators: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
-    """Per row, budget and seller kind: spend and labels a market (means over seeds), the
-    share of its regular labels that agree with gold (over every seed's; golden checks, drawn
-    with replacement from a small pool, are left out, as in the rounds' label accuracy),
-    and the quality
-    the buyer believes at the end (its posterior mean after the last round, averaged over the
-    kind's sellers and the seeds): beside the label accuracy, whether the buyer learned what
-    a kind's labels are worth.
+MARKET = ["mechanism", "budget", "seed_index"]
+"""Columns that name one market of the main scenario."""
+BY_KIND = ["mechanism", "budget", "kind"]
 
-    Returns
-    -------
-    DataFrame with columns ``mechanism, budget, kind, spend, labels, label_accuracy,
-    quality_estimate``.
+
+def spend_by_kind(annotators: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """Per row, budget and seller kind (``analysis.records.SPEND_BY_KIND``): spend and
+    labels a market (means over seeds); the share of its regular labels that agree with gold
+    (over every seed's; golden checks, drawn with replacement from a small pool, are left
+    out, as in the rounds' label accuracy); and the quality the buyer believes at the end
+    (its posterior mean after the last round, averaged over the kind's sellers and the
+    seeds): beside the label accuracy, whether the buyer learned what a kind's labels are
+    worth.
     """
-    market = ["mechanism", "budget", "seed_index"]
-    paid = annotators.groupby([*market, "kind"], sort=False)[["payment", "units"]].sum()
-    by_kind = paid.groupby(["mechanism", "budget", "kind"], sort=False).mean()
-    last = annotators[annotators["round"] == annotators.groupby(market)["round"].transform("max")]
-    believed = last.groupby(["mechanism", "budget", "kind"], sort=False)["quality_estimate"]
+    paid = annotators.groupby([*MARKET, "kind"], sort=False)[["payment", "units"]].sum()
+    by_kind = paid.groupby(BY_KIND, sort=False).mean()
+    last = annotators[annotators["round"] == annotators.groupby(MARKET)["round"].transform("max")]
+    believed = last.groupby(BY_KIND, sort=False)["quality_estimate"].mean()
     kinds = annotators[[*RUN_IDENTITY, "round", "annotator", "kind"]]
     sold = labels[~labels["golden"]].merge(
         kinds,
         left_on=[*RUN_IDENTITY, "round", "worker"],
         right_on=[*RUN_IDENTITY, "round", "annotator"],
     )
-    accuracy = sold.groupby(["mechanism", "budget", "kind"], sort=False)["correct"].mean()
-    table = by_kind.join(accuracy, how="left").join(believed.mean()).reset_index()
-    return table.rename(
+    accuracy = sold.groupby(BY_KIND, sort=False)["correct"].mean()
+    table = by_kind.join(accuracy, how="left").join(believed).reset_index()
+    table = table.rename(
         columns={"payment": "spend", "units": "labels", "correct": "label_accuracy"}
     )
+    return table[list(SPEND_BY_KIND.names)]
 
 
 def ai_share_points(annotators: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
-    """Per row and budget: the share of spend that went to AI sellers and the final reward
-    accuracy, each a mean over seeds with its 95% interval.
-
-    Returns
-    -------
-    DataFrame with columns ``mechanism, budget, ai_share, ai_share_low, ai_share_high,
-    reward_accuracy, ci_low, ci_high``.
-    """
-    market = ["mechanism", "budget", "seed_index"]
+    """Per row and budget (``analysis.records.AI_SHARE``): the share of spend that went to
+    AI sellers and the final reward accuracy, each a mean over seeds with its 95% interval."""
     ai_paid = annotators["payment"].where(annotators["kind"] != HUMAN, 0.0)
-    spend = (
-        annotators.assign(ai_paid=ai_paid).groupby(market, sort=False)[["ai_paid", "payment"]].sum()
-    )
+    paid = annotators.assign(ai_paid=ai_paid).groupby(MARKET, sort=False)
+    spend = paid[["ai_paid", "payment"]].sum()
     share = (spend["ai_paid"] / spend["payment"].replace(0, np.nan)).rename("ai_share")
-    joined = outcomes.set_index(market)[["reward_accuracy"]].join(share).reset_index()
+    joined = outcomes.set_index(MARKET)[["reward_accuracy"]].join(share).reset_index()
     records = []
     for (row, budget), group in joined.groupby(["mechanism", "budget"], sort=False):
         share_mean, share_low, share_high, _ = mean_interval(group["ai_share"])
         accuracy, low, high, _ = mean_interval(group["reward_accuracy"])
         records.append((row, budget, share_mean, share_low, share_high, accuracy, low, high))
-    columns = ["mechanism", "budget", "ai_share", "ai_share_low", "ai_share_high"]
-    return pd.DataFrame(records, columns=[*columns, "reward_accuracy", "ci_low", "ci_high"])
+    return pd.DataFrame(records, columns=list(AI_SHARE.names))
 
 
 def plot_ai_share(points: pd.DataFrame, path: Path) -> Path:

@@ -13,6 +13,7 @@ import analysis.records
 import sim.corpus.records
 from analysis import comparison_stats as stats
 from analysis.records import (
+    AI_SHARE,
     ANNOTATOR_ROUNDS,
     DIFFERENCES,
     FRONTIER,
@@ -20,12 +21,15 @@ from analysis.records import (
     ROUND_METRICS,
     ROUNDS,
     SHADING,
+    SPEND_BY_KIND,
     SPEND_NEEDED,
     TRANSACTIONS,
     Schema,
 )
+from analysis.seller_kinds import ai_share_points, spend_by_kind
 from sim.corpus import DEFAULT_TARGET_WEIGHTS, builtin_corpus, gold_pairs, to_trl
 from sim.corpus.records import COMPARISONS, RESPONSES, TRL_PAIRS
+from tests.analysis.test_seller_kinds import annotators, labels, outcomes
 from tests.data.market_reference import market_tables
 
 ROOT = Path(__file__).parents[1]
@@ -134,6 +138,11 @@ def test_the_comparison_tables_have_exactly_the_declared_columns():
     _assert_declared(stats.spend_needed(points, 0.5, ["a", "b"]).reset_index(), SPEND_NEEDED)
     annotators = identity.assign(ask=rng.random(len(identity)) + 1.0, cost=1.0)
     _assert_declared(stats.shading_by_round(annotators), SHADING)
+
+
+def test_the_seller_kind_tables_have_exactly_the_declared_columns():
+    _assert_declared(spend_by_kind(annotators(), labels()), SPEND_BY_KIND)
+    _assert_declared(ai_share_points(annotators(), outcomes()), AI_SHARE)
 
 
 @pytest.fixture(scope="module")

@@ -207,24 +207,10 @@ def test_a_split_round_with_an_empty_side_clears_the_other_alone(name, demand_mo
     """Share 0 with only humans, 1 with only AI sellers: one side has no seller at all."""
     mechanism = get_mechanism(name, **LIBRARY_PARAMS.get(name, {}))
     asks, capacities = np.array([0.1, 0.2]), np.array([3, 3])
+    settings = {"budget": 10.0, "rounds": 1, "demand_per_round": 3, "golden_rate": 0.0}
     for share, ai in ((0.0, np.array([False, False])), (1.0, np.array([True, True]))):
-        buyer = _buyer(
-            ids=(1, 2),
-            budget=10.0,
-            rounds=1,
-            demand_mode=demand_mode,
-            demand_per_round=3,
-            golden_rate=0.0,
-            ai_budget_share=share,
-        )
-        alone = _buyer(
-            ids=(1, 2),
-            budget=10.0,
-            rounds=1,
-            demand_mode=demand_mode,
-            demand_per_round=3,
-            golden_rate=0.0,
-        )
+        buyer = _buyer((1, 2), demand_mode=demand_mode, ai_budget_share=share, **settings)
+        alone = _buyer((1, 2), demand_mode=demand_mode, **settings)
         outcome, _, demand = buyer.procure(mechanism, asks, capacities, 100, ai)
         expected, _, expected_demand = alone.procure(mechanism, asks, capacities, 100)
         assert demand == expected_demand

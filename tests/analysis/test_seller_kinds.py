@@ -47,11 +47,15 @@ def test_spend_labels_and_accuracy_by_kind():
     assert table.loc["gpt4", "quality_estimate"] == pytest.approx(0.6)  # (0.7 + 0.5) / 2
 
 
-def test_the_ai_share_of_spend_and_reward_accuracy_per_row():
-    outcomes = pd.DataFrame(
+def outcomes() -> pd.DataFrame:
+    """The two seeds' final reward accuracy."""
+    return pd.DataFrame(
         {"mechanism": "vcg", "budget": 4.0, "seed_index": [0, 1], "reward_accuracy": [0.6, 0.7]}
     )
-    point = ai_share_points(annotators(), outcomes).iloc[0]
+
+
+def test_the_ai_share_of_spend_and_reward_accuracy_per_row():
+    point = ai_share_points(annotators(), outcomes()).iloc[0]
     assert point["ai_share"] == pytest.approx((0.25 + 0.5) / 2)  # 1 of 4, then 2 of 4
     assert point["reward_accuracy"] == pytest.approx(0.65)
     assert point["ci_low"] < 0.65 < point["ci_high"]
@@ -60,9 +64,6 @@ def test_the_ai_share_of_spend_and_reward_accuracy_per_row():
 def test_only_a_market_with_a_seller_that_is_not_human_has_ai_sellers(tmp_path):
     assert has_ai_sellers(annotators())
     assert not has_ai_sellers(annotators().assign(kind="human"))
-    outcomes = pd.DataFrame(
-        {"mechanism": "vcg", "budget": 4.0, "seed_index": [0, 1], "reward_accuracy": [0.6, 0.7]}
-    )
-    path = plot_ai_share(ai_share_points(annotators(), outcomes), tmp_path / "mix.png")
-    assert path.stat().st_size > 0
-    assert np.isfinite(ai_share_points(annotators(), outcomes)["ai_share_low"]).all()
+    points = ai_share_points(annotators(), outcomes())
+    assert plot_ai_share(points, tmp_path / "mix.png").stat().st_size > 0
+    assert np.isfinite(points["ai_share_low"]).all()
