@@ -90,3 +90,14 @@ def test_ai_sellers_need_pairs_with_scores_features_and_ids():
         spec.check_layout(None)
     with pytest.raises(ValueError, match=r"^ai_judges: AI judges compare attribute scores"):
         spec.check_layout(PairLayout((), ("length",)))
+
+
+def test_a_calibrated_judge_flips_with_the_sides_pair_by_pair():
+    """Its persistent error is antisymmetric, e(a, b) = -e(b, a), so P(left | a, b) +
+    P(left | b, a) = 1 for every pair, not only on average."""
+    left, right = random_sides(LAYOUT, 2000, np.random.default_rng(5))
+    _, sellers = population(n_annotators=4, ai_judges={"gpt4": 0.5, "chatgpt": 0.5})
+    for seller in sellers:
+        forth = seller.judge.left_probability(left, right)
+        back = seller.judge.left_probability(right, left)
+        np.testing.assert_allclose(forth + back, 1.0, atol=1e-12)

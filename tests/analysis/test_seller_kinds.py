@@ -67,3 +67,11 @@ def test_only_a_market_with_a_seller_that_is_not_human_has_ai_sellers(tmp_path):
     points = ai_share_points(annotators(), outcomes())
     assert plot_ai_share(points, tmp_path / "mix.png").stat().st_size > 0
     assert np.isfinite(points["ai_share_low"]).all()
+
+
+def test_the_believed_quality_is_the_buyers_after_the_last_round():
+    """A second round that sells nothing moves no spend but is what the buyer now believes."""
+    later = annotators().assign(round=1, payment=0.0, units=0, quality_estimate=0.9)
+    table = spend_by_kind(pd.concat([annotators(), later]), labels()).set_index("kind")
+    assert table.loc["gpt4", "quality_estimate"] == pytest.approx(0.9)
+    assert table.loc["human", "spend"] == pytest.approx(2.5)
